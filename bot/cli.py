@@ -1,0 +1,19 @@
+"""The ``newsbot`` command: parses arguments and delegates to the ingest and bot modules."""
+
+from __future__ import annotations
+
+import typer
+
+from ingest.cli import register as register_ingest
+
+
+def make_app() -> typer.Typer:
+    """The full ``newsbot`` command-line app."""
+    app = typer.Typer(add_completion=False, no_args_is_help=True, help="newsbot: cited answers about the news.")
+    register_ingest(app)
+    return app
+
+
+def main() -> None:
+    """Console-script entry point."""
+    make_app()(prog_name="newsbot")

@@ -1,0 +1,90 @@
+"""From a raw record to a clean, dated, identified article (or a clear reason why not)."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import date
+
+from ingest.clean import clean_text, clean_title
+from ingest.dates import infer_published, parse_date
+from ingest.errors import InputError
+from ingest.models import Article, RawRecord
+
+
+def _as_text(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, list):
+        return "\n\n".join(_as_text(v) for v in value)
+    return str(value)
+
+
+def _authors(value: object) -> tuple[str, ...]:
+    if not value:
+        return ()
+    if isinstance(value, str):
+        return tuple(a.strip() for a in value.replace(" and ", ",").split(",") if a.strip())
+    if isinstance(value, list):
+        return tuple(str(a.get("name", "") if isinstance(a, dict) else a).strip() for a in value if a)
+    return (str(value),)
+
+
+def _title_from_text(text: str) -> str:
+    first = text.strip().split("\n", 1)[0]
+    return first if len(first) <= 120 else first[:117].rsplit(" ", 1)[0] + "…"
+
+
+def stable_id(record_id: str, url: str, text: str) -> str:
+    """The record's own id, else one derived from its URL, else from its text."""
+    if record_id:
+        return record_id
+    if url:
+        return "url-" + hashlib.sha1(url.encode()).hexdigest()[:16]
+    return "txt-" + hashlib.sha1(text.encode()).hexdigest()[:16]
+
+
+def content_hash(article: Article) -> str:
+    """A hash of everything stored about an article; unchanged input gives the same hash."""
+    parts = [article.title, article.text, article.published.isoformat(), article.url, article.source,
+             "|".join(article.authors)]
+    return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
+
+
+def text_hash(text: str) -> str:
+    """A hash of the text alone: the same story under another id or file is stored once."""
+    return hashlib.sha256(" ".join(text.split()).lower().encode()).hexdigest()
+
+
+def to_article(record: RawRecord, *, max_bytes: int, today: date | None = None) -> Article:
+    """Clean and date one record; raises :class:`InputError` naming the record when it cannot be used."""
+    f = record.fields
+    raw_text = _as_text(f.get("text"))
+    if len(raw_text.encode("utf-8", "ignore")) > max_bytes:
+        raise InputError(record.origin, f"record text is {len(raw_text) / 1e6:.1f} MB, over the "
+                                        f"{max_bytes / 1e6:.1f} MB limit (NEWSBOT_MAX_RECORD_BYTES)")
+    text = clean_text(raw_text)
+    if not text:
+        reason = "record has no text field" if f.get("text") is None else "record text is empty"
+        raise InputError(record.origin, reason)
+    title = clean_title(_as_text(f.get("title"))) or _title_from_text(text)
+    published = parse_date(f.get("published"))
+    inferred = False
+    if published is None:
+        if f.get("published") not in (None, ""):
+            raise InputError(record.origin, f"cannot read publication date {str(f.get('published'))[:40]!r}")
+        published = infer_published(text, today=today)
+        inferred = True
+        if published is None:
+            raise InputError(record.origin, "no publication date in the record and none mentioned in its text")
+    url = _as_text(f.get("url")).strip()
+    return Article(
+        id=stable_id(_as_text(f.get("id")).strip(), url, text),
+        title=title,
+        text=text,
+        published=published,
+        date_inferred=inferred,
+        source=_as_text(f.get("source")).strip(),
+        url=url,
+        authors=_authors(f.get("authors")),
+        origin=record.origin,
+    )

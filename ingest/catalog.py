@@ -1,0 +1,185 @@
+"""Read-only queries over the index database: articles, chunks, keyword search, snapshots, coverage."""
+
+from __future__ import annotations
+
+import json
+import re
+import sqlite3
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+_TOKEN = re.compile(r"[^\W_]+(?:['’][^\W_]+)?", re.UNICODE)
+STOPWORDS = frozenset(
+    """a about above after again against all am an and any are as at be because been before being below
+    between both but by can could did do does doing down during each few for from further had has have
+    having he her here hers herself him himself his how i if in into is it its itself just me more most my
+    myself no nor not now of off on once only or other our ours out over own same she should so some such
+    than that the their theirs them themselves then there these they this those through to too under until
+    up very was we were what when where which while who whom why will with would you your yours yourself
+    according said says say tell told week weeks month year years new last first one two also many much
+    did does get got make made like well""".split()
+)
+
+
+@dataclass(frozen=True)
+class ChunkRecord:
+    """A stored chunk with its article's metadata, as the read side needs it."""
+
+    id: str
+    article_id: str
+    title: str
+    source: str
+    published: date
+    url: str
+    position: int
+    start: int
+    end: int
+    text: str
+
+
+def keywords(text: str) -> list[str]:
+    """Lower-cased content words of ``text``, stopwords removed, order kept, no repeats."""
+    seen: dict[str, None] = {}
+    for token in _TOKEN.findall(text.lower()):
+        token = token.replace("’", "'")
+        if token not in STOPWORDS and (len(token) > 1 or token.isdigit()):
+            seen.setdefault(token, None)
+    return list(seen)
+
+
+def _fts_query(terms: Sequence[str]) -> str:
+    return " OR ".join('"' + t.replace('"', '""') + '"' for t in terms)
+
+
+class Catalog:
+    """Queries over the articles table, chunks, the FTS5 lexical index and snapshots."""
+
+    def __init__(self, db: sqlite3.Connection) -> None:
+        self.db = db
+
+    def chunks(self, ids: Sequence[str]) -> dict[str, ChunkRecord]:
+        """Ready chunks by id (chunks of articles still being written are left out)."""
+        found: dict[str, ChunkRecord] = {}
+        for i in range(0, len(ids), 500):
+            batch = list(ids[i : i + 500])
+            rows = self.db.execute(
+                f"""SELECT c.id, c.article_id, a.title, a.source, a.published, a.url, c.position, c.start,
+                           c.end, c.text
+                    FROM chunks c JOIN articles a ON a.id = c.article_id
+                    WHERE c.id IN ({','.join('?' * len(batch))}) AND a.status = 'ready'""",
+                batch,
+            )
+            for r in rows:
+                found[r[0]] = ChunkRecord(r[0], r[1], r[2], r[3], date.fromisoformat(r[4]), r[5], *r[6:])
+        return found
+
+    def keyword_search(self, query: str, k: int, as_of: date | None = None) -> list[tuple[str, float]]:
+        """Chunk ids ranked by BM25 (title words count double), only articles published by ``as_of``."""
+        terms = keywords(query)
+        if not terms:
+            return []
+        rows = self.db.execute(
+            """SELECT c.id, bm25(chunks_fts, 2.0, 1.0) AS score
+               FROM chunks_fts JOIN chunks c ON c.rowid = chunks_fts.rowid
+               JOIN articles a ON a.id = c.article_id
+               WHERE chunks_fts MATCH ? AND a.status = 'ready' AND a.published <= ?
+               ORDER BY score LIMIT ?""",
+            (_fts_query(terms), (as_of or date.max).isoformat(), k),
+        ).fetchall()
+        return [(r[0], -float(r[1])) for r in rows]
+
+    def article(self, article_id: str) -> dict[str, Any] | None:
+        """One article with its text and metadata (by id or alias)."""
+        row = self.db.execute(
+            """SELECT * FROM articles WHERE id = ?
+               OR id = (SELECT article_id FROM aliases WHERE alias = ?)""",
+            (article_id, article_id),
+        ).fetchone()
+        return _article_dict(row, with_text=True) if row else None
+
+    def aliases(self, article_id: str) -> list[str]:
+        """Other ids the same article arrived under."""
+        return [r[0] for r in self.db.execute("SELECT alias FROM aliases WHERE article_id = ?", (article_id,))]
+
+    def list_articles(self, limit: int = 50, offset: int = 0, source: str | None = None) -> list[dict[str, Any]]:
+        """Articles, newest first, without their text."""
+        rows = self.db.execute(
+            """SELECT a.*, (SELECT count(*) FROM chunks c WHERE c.article_id = a.id) AS chunk_count
+               FROM articles a WHERE (? IS NULL OR a.source = ?)
+               ORDER BY a.published DESC, a.id LIMIT ? OFFSET ?""",
+            (source, source, limit, offset),
+        ).fetchall()
+        return [_article_dict(r, with_text=False) for r in rows]
+
+    def newest_snapshots(self, asset: str | None = None, as_of: date | None = None) -> list[dict[str, Any]]:
+        """For each (asset, metric), the newest snapshot on or before ``as_of`` from a ready article."""
+        rows = self.db.execute(
+            """SELECT s.*, a.title, a.source, a.published, a.url FROM snapshots s
+               JOIN articles a ON a.id = s.article_id
+               WHERE a.status = 'ready' AND (? IS NULL OR s.asset = ?) AND s.as_of <= ?
+               ORDER BY s.asset, s.metric, s.as_of DESC, a.published DESC""",
+            (asset, asset, (as_of or date.max).isoformat()),
+        ).fetchall()
+        newest: dict[tuple[str, str, str], dict[str, Any]] = {}
+        for r in rows:
+            newest.setdefault((r["asset"], r["metric"], r["period"]), dict(r))
+        return list(newest.values())
+
+    def snapshots_on(self, asset: str, day: date) -> list[dict[str, Any]]:
+        """Every snapshot of ``asset`` stated for exactly ``day``."""
+        rows = self.db.execute(
+            """SELECT s.*, a.title, a.source, a.published, a.url FROM snapshots s
+               JOIN articles a ON a.id = s.article_id
+               WHERE a.status = 'ready' AND s.asset = ? AND s.as_of = ? ORDER BY s.metric""",
+            (asset, day.isoformat()),
+        ).fetchall()
+        return [dict(r) for r in rows]
+
+    def coverage(self, as_of: date | None = None) -> dict[str, Any]:
+        """What the news covers up to ``as_of``: article count, first and last date, sources."""
+        cutoff = (as_of or date.max).isoformat()
+        row = self.db.execute(
+            """SELECT count(*), min(published), max(published) FROM articles
+               WHERE status = 'ready' AND published <= ?""",
+            (cutoff,),
+        ).fetchone()
+        sources = self.db.execute(
+            """SELECT source, count(*) AS n FROM articles WHERE status = 'ready' AND published <= ?
+               GROUP BY source ORDER BY n DESC""",
+            (cutoff,),
+        ).fetchall()
+        return {
+            "articles": row[0],
+            "first": row[1],
+            "last": row[2],
+            "sources": {(s[0] or "unknown"): s[1] for s in sources},
+        }
+
+    def stats(self) -> dict[str, Any]:
+        """Counts for ``newsbot stats``: articles, chunks, dates, sources, snapshots per asset."""
+        cov = self.coverage()
+        chunks = self.db.execute("SELECT count(*) FROM chunks").fetchone()[0]
+        inferred = self.db.execute("SELECT count(*) FROM articles WHERE date_inferred = 1").fetchone()[0]
+        pending = self.db.execute("SELECT count(*) FROM articles WHERE status = 'pending'").fetchone()[0]
+        assets = self.db.execute(
+            "SELECT asset, count(*), max(as_of) FROM snapshots GROUP BY asset ORDER BY asset"
+        ).fetchall()
+        return {
+            "articles": cov["articles"],
+            "chunks": chunks,
+            "first_published": cov["first"],
+            "last_published": cov["last"],
+            "dates_inferred": inferred,
+            "pending": pending,
+            "sources": cov["sources"],
+            "snapshots": {a[0]: {"count": a[1], "newest": a[2]} for a in assets},
+        }
+
+
+def _article_dict(row: sqlite3.Row, *, with_text: bool) -> dict[str, Any]:
+    d = {k: row[k] for k in row.keys() if k != "text" or with_text}
+    d["authors"] = json.loads(d.get("authors") or "[]")
+    d["date_inferred"] = bool(d["date_inferred"])
+    return d

@@ -1,0 +1,183 @@
+"""The ingest commands: ``newsbot ingest``, ``list``, ``stats``, ``remove``, ``check``. Parses and delegates."""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from ingest.errors import NewsbotError
+from ingest.settings import Settings
+
+DataDir = Annotated[
+    Path | None, typer.Option("--data-dir", help="Where the index lives (default: $NEWSBOT_DATA_DIR or ./data).")
+]
+JsonFlag = Annotated[bool, typer.Option("--json", help="Machine-readable output.")]
+err = Console(stderr=True, highlight=False)
+out = Console(highlight=False)
+
+
+def load_settings(data_dir: Path | None = None, **overrides: Any) -> Settings:
+    """Settings from the environment with command-line overrides applied."""
+    settings = Settings.from_env().with_overrides(data_dir=data_dir, **overrides)
+    logging.basicConfig(level=settings.log_level, format="%(levelname)s %(name)s: %(message)s")
+    return settings
+
+
+def fail(exc: NewsbotError) -> typer.Exit:
+    """Show a user-fixable error as one line and exit 2."""
+    err.print(f"[red]error:[/red] {exc}", markup=True, soft_wrap=True)
+    return typer.Exit(2)
+
+
+def ingest_command(
+    paths: Annotated[list[str], typer.Argument(help="Files, folders, globs, http(s) URLs, or - for JSON lines on stdin.")],
+    data_dir: DataDir = None,
+    as_json: JsonFlag = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
+) -> None:
+    """Read, clean, date, chunk and embed news articles into the index (idempotent)."""
+    from ingest.pipeline import run_ingest
+    from ingest.store import open_with_embedder
+
+    try:
+        settings = load_settings(data_dir)
+        index, embedder = open_with_embedder(settings)
+    except NewsbotError as exc:
+        raise fail(exc) from None
+
+    def show_error(message: str) -> None:
+        err.print(f"[yellow]skipped[/yellow] {message}", markup=True, soft_wrap=True, highlight=False)
+
+    show_progress = not quiet and not as_json and err.is_terminal
+    with Progress(
+        TextColumn("[bold]ingest"), BarColumn(), MofNCompleteColumn(), TextColumn("articles"),
+        TextColumn("{task.fields[chunks]} chunks · {task.fields[rate]:.1f} chunks/s"), TimeElapsedColumn(),
+        console=err, disable=not show_progress, transient=True,
+    ) as bar:
+        task = bar.add_task("ingest", total=None, chunks=0, rate=0.0)
+
+        def progress(articles: int, chunks: int) -> None:
+            elapsed = bar.tasks[0].elapsed or 1e-9
+            bar.update(task, completed=articles, chunks=chunks, rate=chunks / elapsed)
+
+        try:
+            report = run_ingest(
+                paths, index, embedder, stdin=sys.stdin, on_error=show_error, progress=progress,
+                max_record_bytes=settings.max_record_bytes, batch_size=settings.embedding_batch_size,
+            )
+        except NewsbotError as exc:
+            raise fail(exc) from None
+        finally:
+            index.close()
+    if as_json:
+        out.print_json(json.dumps(report.as_dict()))
+    else:
+        out.print(
+            f"{report.new} new, {report.updated} updated, {report.unchanged} unchanged, "
+            f"{report.duplicates} duplicates, {report.failed} failed · {report.chunks} chunks embedded "
+            f"in {report.seconds:.1f}s"
+        )
+    raise typer.Exit(1 if report.failed else 0)
+
+
+def _open_catalog(data_dir: Path | None):  # type: ignore[no-untyped-def]
+    from ingest.catalog import Catalog
+    from ingest.database import connect
+
+    settings = load_settings(data_dir)
+    return Catalog(connect(Path(settings.data_dir) / "newsbot.sqlite"))
+
+
+def list_command(
+    data_dir: DataDir = None,
+    as_json: JsonFlag = False,
+    limit: Annotated[int, typer.Option(help="How many articles.")] = 50,
+    source: Annotated[str | None, typer.Option(help="Only this source.")] = None,
+) -> None:
+    """List stored articles, newest first; inferred dates are marked."""
+    rows = _open_catalog(data_dir).list_articles(limit=limit, source=source)
+    if as_json:
+        out.print_json(json.dumps(rows))
+        return
+    table = Table("id", "published", "source", "title", "chunks")
+    for r in rows:
+        day = r["published"] + (" (inferred from text)" if r["date_inferred"] else "")
+        status = "" if r["status"] == "ready" else f" [{r['status']}]"
+        table.add_row(r["id"], day, r["source"], r["title"][:70] + status, str(r["chunk_count"]))
+    out.print(table)
+
+
+def stats_command(data_dir: DataDir = None, as_json: JsonFlag = False) -> None:
+    """Articles, chunks, date range, sources, and market snapshots per asset with their newest date."""
+    stats = _open_catalog(data_dir).stats()
+    if as_json:
+        out.print_json(json.dumps(stats))
+        return
+    out.print(f"articles: {stats['articles']} ({stats['dates_inferred']} with dates inferred from text)")
+    out.print(f"chunks:   {stats['chunks']}")
+    out.print(f"dates:    {stats['first_published']} … {stats['last_published']}")
+    out.print("sources:  " + ", ".join(f"{s} ({n})" for s, n in stats["sources"].items()))
+    for asset, s in stats["snapshots"].items():
+        out.print(f"snapshot: {asset}: {s['count']} figures, newest as of {s['newest']}")
+
+
+def remove_command(
+    ids: Annotated[list[str], typer.Argument(help="Article ids (or ids they were also ingested under).")],
+    data_dir: DataDir = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Remove articles from every store."""
+    from ingest.store import open_with_embedder
+
+    try:
+        index, _ = open_with_embedder(load_settings(data_dir))
+    except NewsbotError as exc:
+        raise fail(exc) from None
+    removed = index.remove(ids)
+    missing = [i for i in ids if i not in removed]
+    if as_json:
+        out.print_json(json.dumps({"removed": removed, "not_found": missing}))
+    else:
+        out.print(f"removed {len(removed)}" + (f"; not found: {', '.join(missing)}" if missing else ""))
+    raise typer.Exit(1 if missing else 0)
+
+
+def check_command(data_dir: DataDir = None, as_json: JsonFlag = False) -> None:
+    """Verify that the articles table, the lexical index and Chroma agree."""
+    from ingest.store import open_with_embedder
+
+    try:
+        index, _ = open_with_embedder(load_settings(data_dir))
+    except NewsbotError as exc:
+        raise fail(exc) from None
+    problems = index.check()
+    bad = {k: v for k, v in problems.items() if v}
+    if as_json:
+        out.print_json(json.dumps({"consistent": not bad, **problems}))
+    else:
+        out.print("consistent" if not bad else "\n".join(f"{k}: {len(v)} e.g. {v[:3]}" for k, v in bad.items()))
+    raise typer.Exit(1 if bad else 0)
+
+
+def register(app: typer.Typer) -> None:
+    """Add the ingest commands to a Typer app."""
+    app.command("ingest")(ingest_command)
+    app.command("list")(list_command)
+    app.command("stats")(stats_command)
+    app.command("remove")(remove_command)
+    app.command("check")(check_command)
+
+
+def make_app() -> typer.Typer:
+    """The ``python -m ingest`` app."""
+    app = typer.Typer(add_completion=False, no_args_is_help=True, help="newsbot ingest tools")
+    register(app)
+    return app

@@ -1,0 +1,204 @@
+"""The ingest run: read → clean → plan → chunk → embed → write, with reading and writing overlapped
+with encoding (the bottleneck) so the pipeline around the model costs almost nothing."""
+
+from __future__ import annotations
+
+import queue
+import threading
+import time
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import TextIO
+
+from ingest.articles import content_hash, text_hash, to_article
+from ingest.chunking import chunk_article
+from ingest.embedding import Embedder
+from ingest.errors import InputError
+from ingest.models import RawRecord
+from ingest.readers import read_inputs
+from ingest.snapshots import extract_snapshots
+from ingest.store import Index, PreparedArticle
+
+BATCH_CHUNKS = 256
+
+
+@dataclass
+class IngestReport:
+    """What a run did: counts per outcome, the errors (one line each), and throughput."""
+
+    new: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    duplicates: int = 0
+    failed: int = 0
+    chunks: int = 0
+    tokens: int = 0
+    seconds: float = 0.0
+    errors: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "new": self.new, "updated": self.updated, "unchanged": self.unchanged,
+            "duplicates": self.duplicates, "failed": self.failed, "chunks": self.chunks,
+            "tokens": self.tokens, "seconds": round(self.seconds, 3),
+            "chunks_per_second": round(self.chunks / self.seconds, 2) if self.seconds else 0.0,
+            "errors": self.errors,
+        }
+
+
+ProgressCallback = Callable[[int, int], None]  # (articles done, chunks done)
+
+
+@dataclass
+class _Planner:
+    """Decides per article: skip (unchanged or duplicate), or prepare for writing."""
+
+    index: Index
+    report: IngestReport
+    on_error: Callable[[str], None]
+    max_bytes: int
+    redo: set[str]
+    seen_hashes: dict[str, str] = field(default_factory=dict)
+    seen_urls: dict[str, str] = field(default_factory=dict)
+
+    def plan(self, item: RawRecord | InputError) -> PreparedArticle | None:
+        if isinstance(item, InputError):
+            return self._fail(str(item))
+        try:
+            article = to_article(item, max_bytes=self.max_bytes)
+        except InputError as exc:
+            return self._fail(str(exc))
+        digest = content_hash(article)
+        text_key = text_hash(article.text)
+        existing = self.index.existing(article.id)
+        if existing is not None and existing["content_hash"] == digest and existing["status"] == "ready":
+            self.report.unchanged += 1
+            return None
+        twin = self.seen_hashes.get(text_key) or (self.seen_urls.get(article.url) if article.url else None)
+        if twin is None and existing is None:
+            twin = self.index.find_duplicate(article.id, article.url, text_key)
+        if twin is not None and twin != article.id:
+            self.index.add_alias(article.id, twin)
+            self.report.duplicates += 1
+            return None
+        self.seen_hashes[text_key] = article.id
+        if article.url:
+            self.seen_urls[article.url] = article.id
+        if existing is None or article.id in self.redo:
+            self.report.new += 1
+        else:
+            self.report.updated += 1
+        return PreparedArticle(
+            article, digest, text_key, chunk_article(article.id, article.text, digest),
+            extract_snapshots(article.text, article.id, article.published),
+        )
+
+    def _fail(self, message: str) -> None:
+        self.report.failed += 1
+        self.report.errors.append(message)
+        self.on_error(message)
+        return None
+
+
+def _batches(prepared: Iterable[PreparedArticle | None]) -> Iterator[list[PreparedArticle]]:
+    batch: list[PreparedArticle] = []
+    size = 0
+    for p in prepared:
+        if p is None:
+            continue
+        batch.append(p)
+        size += len(p.chunks)
+        if size >= BATCH_CHUNKS:
+            yield batch
+            batch, size = [], 0
+    if batch:
+        yield batch
+
+
+_DONE = object()
+
+
+def _in_thread(items: Iterable[object], maxsize: int) -> Iterator[object]:
+    """Run a producer in a background thread, handing its items over through a bounded queue."""
+    q: queue.Queue[object] = queue.Queue(maxsize)
+    failure: list[BaseException] = []
+
+    def produce() -> None:
+        try:
+            for item in items:
+                q.put(item)
+        except BaseException as exc:  # re-raised in the consumer
+            failure.append(exc)
+        finally:
+            q.put(_DONE)
+
+    threading.Thread(target=produce, name="ingest-reader", daemon=True).start()
+    while (item := q.get()) is not _DONE:
+        yield item
+    if failure:
+        raise failure[0]
+
+
+def embed_text(p: PreparedArticle, chunk_text: str) -> str:
+    """What gets embedded for a chunk: the title gives the passage its topic."""
+    return f"{p.article.title}\n{chunk_text}"
+
+
+def run_ingest(
+    inputs: Sequence[str],
+    index: Index,
+    embedder: Embedder,
+    *,
+    stdin: TextIO | None = None,
+    on_error: Callable[[str], None] = lambda _m: None,
+    progress: ProgressCallback | None = None,
+    max_record_bytes: int = 5_000_000,
+    batch_size: int = 64,
+) -> IngestReport:
+    """Ingest every article in ``inputs``; bad records are reported, the rest stored."""
+    report = IngestReport()
+    started = time.perf_counter()
+    redo = set(index.pending_ids())  # interrupted by a crash last time: redone whatever their hash
+    if redo:
+        index.db.execute(f"UPDATE articles SET content_hash = '' WHERE id IN ({','.join('?' * len(redo))})",
+                         sorted(redo))
+    planner = _Planner(index, report, on_error, max_record_bytes, redo)
+    reader = read_inputs(list(inputs), stdin=stdin)
+    batches = _in_thread(_batches(planner.plan(item) for item in reader), maxsize=4)
+
+    writes: queue.Queue[object] = queue.Queue(maxsize=2)
+    write_failure: list[BaseException] = []
+
+    def write_loop() -> None:
+        while (job := writes.get()) is not _DONE:
+            if write_failure:
+                continue
+            batch, texts, vectors = job  # type: ignore[misc]
+            try:
+                index.write(batch, vectors)
+                report.tokens += embedder.count_tokens(texts)
+            except BaseException as exc:
+                write_failure.append(exc)
+
+    writer = threading.Thread(target=write_loop, name="ingest-writer", daemon=True)
+    writer.start()
+    articles_done = 0
+    try:
+        for batch in batches:
+            assert isinstance(batch, list)
+            texts = [embed_text(p, c.text) for p in batch for c in p.chunks]
+            vectors = embedder.embed(texts, batch_size=batch_size)
+            if write_failure:
+                break
+            writes.put((batch, texts, vectors))
+            articles_done += len(batch)
+            report.chunks += len(texts)
+            if progress:
+                progress(articles_done, report.chunks)
+    finally:
+        writes.put(_DONE)
+        writer.join()
+    if write_failure:
+        raise write_failure[0]
+    report.seconds = time.perf_counter() - started
+    return report

@@ -1,0 +1,190 @@
+"""The index: one entry point that opens SQLite (source of truth, lexical index) and Chroma together.
+
+Write protocol, safe against a kill at any moment: (1) in one SQLite transaction the article row is
+written as ``pending`` with its chunks, lexical rows and snapshots; (2) its vectors are upserted into
+Chroma and any other vector ids of that article (orphans of an older version) are deleted; (3) the
+row turns ``ready``. Readers only see ``ready`` articles; a rerun redoes every ``pending`` one.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import numpy as np
+
+from ingest.catalog import Catalog
+from ingest.database import connect
+from ingest.embedding import Embedder, load_embedder
+from ingest.models import Article, Chunk, Snapshot
+from ingest.settings import Settings
+from ingest.vectors import ChromaVectors, date_ordinal
+
+
+@dataclass(frozen=True)
+class PreparedArticle:
+    """An article with everything derived from it, ready to be written."""
+
+    article: Article
+    content_hash: str
+    text_hash: str
+    chunks: list[Chunk]
+    snapshots: list[Snapshot]
+
+
+class Index:
+    """The news index: the SQLite database and the Chroma collection, kept consistent."""
+
+    def __init__(self, db: sqlite3.Connection, vectors: ChromaVectors, settings: Settings) -> None:
+        self.db = db
+        self.vectors = vectors
+        self.settings = settings
+        self.catalog = Catalog(db)
+
+    # ---- write side -------------------------------------------------------------------------
+
+    def existing(self, article_id: str) -> sqlite3.Row | None:
+        """The stored row of an article (id, content_hash, status), or None."""
+        return self.db.execute(
+            "SELECT id, content_hash, status FROM articles WHERE id = ?", (article_id,)
+        ).fetchone()
+
+    def find_duplicate(self, article_id: str, url: str, text_hash: str) -> str | None:
+        """The id of another stored article with the same URL or the same text, if any."""
+        row = self.db.execute(
+            "SELECT id FROM articles WHERE id != ? AND (text_hash = ? OR (? != '' AND url = ?)) LIMIT 1",
+            (article_id, text_hash, url, url),
+        ).fetchone()
+        return row["id"] if row else None
+
+    def add_alias(self, alias: str, article_id: str) -> None:
+        """Remember that ``alias`` arrived with the same content as ``article_id``."""
+        if alias != article_id:
+            self.db.execute("INSERT OR IGNORE INTO aliases(alias, article_id) VALUES (?, ?)", (alias, article_id))
+
+    def write(self, batch: Sequence[PreparedArticle], embeddings: np.ndarray) -> None:
+        """Store a batch of articles and the vectors of their chunks (rows of ``embeddings`` in order)."""
+        if not batch:
+            return
+        now = datetime.now(UTC).isoformat(timespec="seconds")
+        ids = [p.article.id for p in batch]
+        with self.db:
+            self.db.execute("BEGIN IMMEDIATE")
+            for p in batch:
+                self._write_rows(p, now)
+        chunks = [c for p in batch for c in p.chunks]
+        metadatas = [
+            {
+                "article_id": p.article.id,
+                "title": p.article.title[:500],
+                "source": p.article.source,
+                "published": p.article.published.isoformat(),
+                "published_ord": date_ordinal(p.article.published),
+                "url": p.article.url,
+                "position": c.position,
+                "start": c.start,
+                "end": c.end,
+            }
+            for p in batch
+            for c in p.chunks
+        ]
+        self.vectors.upsert([c.id for c in chunks], embeddings, metadatas)
+        stale = self.vectors.ids_for_articles(ids) - {c.id for c in chunks}
+        if stale:
+            self.vectors.delete(sorted(stale))
+        with self.db:
+            self.db.execute(
+                f"UPDATE articles SET status = 'ready' WHERE id IN ({','.join('?' * len(ids))})", ids
+            )
+
+    def _write_rows(self, p: PreparedArticle, now: str) -> None:
+        a = p.article
+        self.db.execute("DELETE FROM chunks WHERE article_id = ?", (a.id,))
+        self.db.execute("DELETE FROM snapshots WHERE article_id = ?", (a.id,))
+        self.db.execute(
+            """INSERT INTO articles(id, title, source, published, date_inferred, url, authors, text,
+                   content_hash, text_hash, origin, status, ingested_at)
+               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?)
+               ON CONFLICT(id) DO UPDATE SET title=excluded.title, source=excluded.source,
+                   published=excluded.published, date_inferred=excluded.date_inferred, url=excluded.url,
+                   authors=excluded.authors, text=excluded.text, content_hash=excluded.content_hash,
+                   text_hash=excluded.text_hash,                    origin=excluded.origin, status='pending', ingested_at=excluded.ingested_at""",
+            (a.id, a.title, a.source, a.published.isoformat(), int(a.date_inferred), a.url,
+             json.dumps(list(a.authors)), a.text, p.content_hash, p.text_hash, a.origin, now),
+        )
+        self.db.executemany(
+            "INSERT INTO chunks(id, article_id, position, start, end, title, text) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            [(c.id, a.id, c.position, c.start, c.end, a.title, c.text) for c in p.chunks],
+        )
+        self.db.executemany(
+            """INSERT INTO snapshots(article_id, asset, metric, value, unit, period, as_of, sentence, start, end)
+               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+            [(a.id, s.asset, s.metric, s.value, s.unit, s.period, s.as_of.isoformat(), s.sentence, s.start, s.end)
+             for s in p.snapshots],
+        )
+
+    def pending_ids(self) -> list[str]:
+        """Articles whose last write was interrupted; the next ingest redoes them."""
+        return [r["id"] for r in self.db.execute("SELECT id FROM articles WHERE status = 'pending'")]
+
+    def remove(self, article_ids: Iterable[str]) -> list[str]:
+        """Delete articles (by id or alias) from every store; returns the ids removed."""
+        removed = []
+        for given in article_ids:
+            row = self.db.execute(
+                "SELECT id FROM articles WHERE id = ? UNION SELECT article_id FROM aliases WHERE alias = ?",
+                (given, given),
+            ).fetchone()
+            if row is None:
+                continue
+            article_id = row[0]
+            # Vectors first: if we die in between, the row still exists and a second remove finishes.
+            self.vectors.delete(sorted(self.vectors.ids_for_articles([article_id])))
+            with self.db:
+                self.db.execute("DELETE FROM articles WHERE id = ?", (article_id,))
+            removed.append(article_id)
+        return removed
+
+    def check(self) -> dict[str, list[str]]:
+        """Disagreements between the stores: vectors without chunks, chunks without vectors, pending rows."""
+        chunk_ids = {r[0] for r in self.db.execute("SELECT id FROM chunks")}
+        vector_ids = self.vectors.all_ids()
+        fts = self.db.execute("SELECT count(*) FROM chunks_fts").fetchone()[0]
+        problems = {
+            "orphan_vectors": sorted(vector_ids - chunk_ids),
+            "missing_vectors": sorted(chunk_ids - vector_ids),
+            "pending_articles": self.pending_ids(),
+        }
+        if fts != len(chunk_ids):
+            problems["lexical_rows_mismatch"] = [f"{fts} lexical rows for {len(chunk_ids)} chunks"]
+        return problems
+
+    def close(self) -> None:
+        self.db.close()
+
+
+def open_index(settings: Settings, *, model: str, dim: int) -> Index:
+    """Open the index described by ``settings`` for an embedding model of ``dim`` dimensions."""
+    data_dir = Path(settings.data_dir)
+    db = connect(data_dir / "newsbot.sqlite")
+    vectors = ChromaVectors.open(
+        path=data_dir / "chroma",
+        host=settings.chroma_host,
+        port=settings.chroma_port,
+        name=settings.collection,
+        model=model,
+        dim=dim,
+    )
+    return Index(db, vectors, settings)
+
+
+def open_with_embedder(settings: Settings) -> tuple[Index, Embedder]:
+    """Load the configured embedding model, then open the index built with it."""
+    embedder = load_embedder(
+        settings.embedding_model, settings.embedding_backend, cache_dir=Path(settings.data_dir) / "models"
+    )
+    return open_index(settings, model=embedder.name, dim=embedder.dim), embedder
