@@ -1,0 +1,128 @@
+"""Text cleaning: unicode, invisible characters, whitespace, boilerplate lines, template leftovers."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from bisect import bisect_right
+from itertools import accumulate
+
+# Soft hyphen, zero-width and bidi controls, word joiners, BOM, C0 (but \t, \n), DEL and C1.
+_INVISIBLE = re.compile(
+    "[\u00ad\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff\x00-\x08\x0b-\x1f\x7f-\x9f]+"
+)
+_NEWLINES = re.compile("\r\n?|[\x0b\x0c\x1c-\x1e\x85\u2028\u2029]")
+_ODD_NEWLINES = "\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"
+_SPACE_RUNS = re.compile(r"  +")
+_BLANKS = re.compile(r"\n{3,}")
+
+_FORMAT_CALL = re.compile(
+    r"format(?:Number|LargeNumber|Currency|Price|Money|Amount)\(\s*(-?\d+(?:\.\d+)?)\s*"
+    r"(?:,\s*(\d{1,2})\s*)?(?:,[^()\n]{0,40})?\)"
+)
+_TEMPLATE_LEFTOVER = re.compile(r"\{\{[^{}\n]{0,200}\}\}|\{%[^%\n]{0,200}%\}|\$\{[^{}\n]{0,200}\}")
+_SCALES = ((1e12, "trillion"), (1e9, "billion"), (1e6, "million"), (1e3, "thousand"))
+
+# Whole lines that are page furniture, never article content (matched case-insensitively).
+_BOILERPLATE = re.compile(
+    r"(?:advertisements?|skip to (?:main |the )?(?:content|navigation|article)"
+    r"|(?:read more|read more here|continue reading)[.:…]?"
+    r"|(?:subscribe|sign up)\b.{0,150}"
+    r"|share (?:this|the) (?:article|story|page|post)\b.{0,40}"
+    r"|share (?:on|via) (?:facebook|twitter|x|linkedin|email|whatsapp)"
+    r"|click here\b.{0,150}"
+    r"|.{0,100}\ball rights reserved\b.{0,60}"
+    r"|(?:copyright )?©.{0,100}"
+    r"|.{0,120}\bnewsletter\b.{0,120}\bsign up\b.{0,60}|.{0,120}\bsign up\b.{0,120}\bnewsletter\b.{0,60}"
+    r"|(?:we use cookies|this (?:site|website) uses cookies)\b.{0,200})",
+    re.IGNORECASE,
+)
+_BOILERPLATE_MAX = 300
+# Every pattern above contains one of these; finding them is far cheaper than a regex scan.
+_KEYWORDS = ("advert", "skip to", "read more", "continue reading", "subscribe", "sign up", "share",
+             "click here", "reserved", "©", "cookies")  # fmt: skip
+
+
+def _render_number(match: re.Match[str]) -> str:
+    value = float(match[1])
+    decimals = int(match[2]) if match[2] else 2
+    for scale, word in _SCALES:
+        if abs(value) >= scale:
+            return f"{value / scale:.{decimals}f} {word}"
+    return f"{value:.{decimals}f}"
+
+
+def _render_templates(text: str) -> str:
+    if "format" in text:
+        text = _FORMAT_CALL.sub(_render_number, text)
+    if "{" in text:
+        while True:  # loop: removing one leftover can expose another ("{{{{a}}}}")
+            new = _TEMPLATE_LEFTOVER.sub("", text)
+            if new == text:
+                break
+            text = new
+    return text
+
+
+def _clean_line_chars(line: str) -> str:
+    if line.isprintable():
+        return line if unicodedata.is_normalized("NFKC", line) else unicodedata.normalize("NFKC", line)
+    # Remove first: a dropped joiner can let its neighbours compose; NFKC makes no new invisibles.
+    return unicodedata.normalize("NFKC", _INVISIBLE.sub("", line))
+
+
+def _normalise_chars(text: str) -> str:
+    if not text.isascii() or not text.replace("\n", "").replace("\t", "").isprintable():
+        if any(c in text for c in _ODD_NEWLINES):
+            text = _NEWLINES.sub("\n", text)
+        # A newline never composes with its neighbours, so working line by line is equivalent
+        # and only touches the few lines that need it.
+        text = "\n".join(_clean_line_chars(line) for line in text.split("\n"))
+    rendered = _render_templates(text)
+    if rendered != text:
+        rendered = "\n".join(_clean_line_chars(line) for line in rendered.split("\n"))
+    return rendered
+
+
+def is_boilerplate(line: str) -> bool:
+    """True for a (stripped) line that is page furniture such as "Advertisement" or "Sign up for ..."."""
+    return len(line) <= _BOILERPLATE_MAX and _BOILERPLATE.fullmatch(line) is not None
+
+
+def _drop_boilerplate(text: str) -> str:
+    # Only lines containing a keyword can match; find them with fast substring search.
+    lowered = text.lower()
+    hits = []
+    for word in _KEYWORDS:
+        pos = lowered.find(word)
+        while pos != -1:
+            hits.append(pos)
+            pos = lowered.find(word, pos + 1)
+    if not hits:
+        return text
+    lines = text.split("\n")
+    starts = list(accumulate((len(line) + 1 for line in lines), initial=0))
+    drop = {i for i in {bisect_right(starts, pos) - 1 for pos in hits} if is_boilerplate(lines[i])}
+    if not drop:
+        return text
+    return "\n".join(line for i, line in enumerate(lines) if i not in drop)
+
+
+def clean_text(text: str) -> str:
+    """Normalise unicode and whitespace, drop boilerplate lines, render template leftovers."""
+    text = _normalise_chars(text)
+    if "\t" in text:
+        text = text.replace("\t", " ")
+    if "  " in text:
+        text = _SPACE_RUNS.sub(" ", text)
+    text = text.replace(" \n", "\n").replace("\n ", "\n").strip(" ")
+    text = _drop_boilerplate(text)
+    if "\n\n\n" in text:
+        text = _BLANKS.sub("\n\n", text)
+    return text.strip()
+
+
+def clean_title(title: str) -> str:
+    """Clean a title to one line: same character rules as the text, whitespace collapsed."""
+    text = _normalise_chars(title)
+    return " ".join(text.split())
