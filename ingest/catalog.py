@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import re
 import sqlite3
 from collections.abc import Sequence
@@ -58,6 +59,19 @@ class Catalog:
 
     def __init__(self, db: sqlite3.Connection) -> None:
         self.db = db
+        self._df: dict[str, int] = {}
+        self._total: int | None = None
+
+    def idf(self, term: str) -> float:
+        """Inverse document frequency of a keyword over all chunks (cached for the process)."""
+        if self._total is None:
+            self._total = max(1, self.db.execute("SELECT count(*) FROM chunks").fetchone()[0])
+        if term not in self._df:
+            self._df[term] = self.db.execute(
+                "SELECT count(*) FROM chunks_fts WHERE chunks_fts MATCH ?", (_fts_query([term]),)
+            ).fetchone()[0]
+        df = self._df[term]
+        return math.log(1 + (self._total - df + 0.5) / (df + 0.5))
 
     def chunks(self, ids: Sequence[str]) -> dict[str, ChunkRecord]:
         """Ready chunks by id (chunks of articles still being written are left out)."""

@@ -91,6 +91,13 @@ class ChromaVectors:
             ids.update(self.collection.get(include=[], limit=10000, offset=offset)["ids"])
         return ids
 
+    def embeddings(self, ids: Sequence[str]) -> dict[str, np.ndarray]:
+        """Stored vectors by chunk id."""
+        if not ids:
+            return {}
+        got = self.collection.get(ids=list(ids), include=["embeddings"])
+        return {cid: np.asarray(e, dtype=np.float32) for cid, e in zip(got["ids"], got["embeddings"], strict=True)}
+
     def count(self) -> int:
         return int(self.collection.count())
 

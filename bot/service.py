@@ -1,0 +1,189 @@
+"""The answering chain every front end shares: question in, cited answer or honest refusal out.
+
+Built from LangChain runnables (understand → decide → retrieve → answer), so tracing, streaming
+and model swaps work as LangChain users expect; the rules that refuse live in code, not in a prompt.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from langchain_core.runnables import Runnable, RunnableLambda
+
+from bot.answer import Answer, Citation, Refusal
+from bot.citations import citation_from_passage, citation_from_snapshot
+from bot.extractive import Candidate, candidates, choose, coverage, question_weights, rerank_by_meaning
+from bot.followup import History, rewrite_followup
+from bot.question import ParsedQuestion, parse_question
+from bot.refusal import Decision, coverage_refusal, market_decision, no_evidence_text
+from bot.retrieval import HybridRetriever, Retrieval
+from ingest.embedding import Embedder
+from ingest.settings import Settings
+from ingest.store import Index, open_with_embedder
+
+log = logging.getLogger(__name__)
+
+# A passage bears on the question when its meaning is close and it shares the question's rarer words.
+MIN_RELEVANCE = 0.42
+
+
+@dataclass
+class _Turn:
+    """State flowing through the chain for one question."""
+
+    question: str
+    as_of: date
+    history: History
+    started: float
+    standalone: str = ""
+    parsed: ParsedQuestion | None = None
+    decision: Decision | None = None
+    retrieval: Retrieval | None = None
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+def relevance(dense: float, cover: float) -> float:
+    """How strongly a passage bears on a question, in [0, 1]."""
+    return 0.5 * max(0.0, dense) + 0.5 * cover
+
+
+class Answerer:
+    """Answers questions over one index; load once per process, then call :meth:`ask` many times."""
+
+    def __init__(self, index: Index, embedder: Embedder, settings: Settings, llm: Any = None) -> None:
+        self.index = index
+        self.embedder = embedder
+        self.settings = settings
+        self.retriever = HybridRetriever(index, embedder)
+        self.llm = llm
+        self.chain: Runnable[dict[str, Any], Answer] = (
+            RunnableLambda(self._understand, name="understand")
+            | RunnableLambda(self._decide, name="decide")
+            | RunnableLambda(self._retrieve, name="retrieve")
+            | RunnableLambda(self._answer, name="answer")
+        )
+
+    def ask(self, question: str, *, as_of: date | None = None, history: History = ()) -> Answer:
+        """A cited answer or a refusal for ``question`` asked on ``as_of`` (default: setting, else today)."""
+        return self.chain.invoke({"question": question, "as_of": as_of, "history": list(history)})
+
+    def coverage(self) -> dict[str, Any]:
+        """What the news covers: article count, date range, sources, newest snapshots."""
+        cov = self.index.catalog.coverage()
+        cov["snapshots"] = self.index.catalog.newest_snapshots()
+        return cov
+
+    # ---- chain steps ----------------------------------------------------------------------------
+
+    def _understand(self, inputs: dict[str, Any]) -> _Turn:
+        as_of = inputs.get("as_of") or self.settings.as_of or date.today()
+        turn = _Turn(str(inputs["question"]).strip(), as_of, tuple(inputs.get("history") or ()), time.perf_counter())
+        turn.standalone = self._standalone(turn.question, turn.history)
+        turn.parsed = parse_question(turn.standalone, as_of)
+        return turn
+
+    def _standalone(self, question: str, history: History) -> str:
+        if self.llm is not None and history:
+            from bot.llm import condense_question
+
+            rewritten = condense_question(self.llm, question, history, timeout=self.settings.llm_timeout)
+            if rewritten:
+                return rewritten
+        return rewrite_followup(question, history)
+
+    def _decide(self, turn: _Turn) -> _Turn:
+        assert turn.parsed is not None
+        t = time.perf_counter()
+        turn.decision = market_decision(turn.parsed, self.index.catalog)
+        if turn.decision is None:
+            turn.decision = coverage_refusal(turn.parsed, self.index.catalog.coverage(turn.as_of))
+        turn.timings["decide"] = (time.perf_counter() - t) * 1e3
+        return turn
+
+    def _retrieve(self, turn: _Turn) -> _Turn:
+        if turn.decision is None and turn.question:
+            turn.retrieval = self.retriever.retrieve(turn.standalone, turn.as_of)
+            turn.timings.update(turn.retrieval.timings_ms)
+        return turn
+
+    def _answer(self, turn: _Turn) -> Answer:
+        t = time.perf_counter()
+        answer = self._compose(turn)
+        turn.timings["answer"] = (time.perf_counter() - t) * 1e3
+        turn.timings["total"] = (time.perf_counter() - turn.started) * 1e3
+        answer.timings_ms = turn.timings
+        return answer
+
+    # ---- composing the reply ------------------------------------------------------------------
+
+    def _result(self, turn: _Turn, text: str, citations: list[Citation], refusal: Refusal | None,
+                answerer: str = "extractive") -> Answer:
+        return Answer(turn.question, turn.as_of, text, citations, refusal, turn.standalone, answerer)
+
+    def _compose(self, turn: _Turn) -> Answer:
+        decision = turn.decision
+        if decision is not None:
+            cites = [citation_from_snapshot(n, row) for n, row in enumerate(decision.snapshots, 1)]
+            refusal = Refusal(decision.kind, decision.latest) if decision.kind else None
+            return self._result(turn, decision.text, cites, refusal)
+        coverage_now = self.index.catalog.coverage(turn.as_of)
+        if not turn.question:
+            return self._result(turn, "Ask me a question about the news.", [], Refusal("no_evidence", coverage_now["last"]))
+        passages = turn.retrieval.passages if turn.retrieval else []
+        assert turn.parsed is not None
+        weights = question_weights(turn.parsed.text, self.index.catalog.idf)
+        found = candidates(turn.parsed, passages, weights)
+        ranked = rerank_by_meaning(found, turn.retrieval.query_vector, self.embedder.embed) if found else []
+        best_relevance = max(
+            (relevance(passages[c.passage].dense, c.coverage) for c in ranked), default=0.0
+        )
+        if best_relevance < MIN_RELEVANCE:
+            return self._result(turn, no_evidence_text(coverage_now), [],
+                                Refusal("no_evidence", coverage_now["last"]))
+        if self.llm is not None:
+            from bot.llm import llm_answer
+
+            drafted = llm_answer(self.llm, turn.standalone, passages, self.embedder, timeout=self.settings.llm_timeout)
+            if drafted is not None:
+                text, citations = drafted
+                return self._result(turn, text, citations, None, answerer=getattr(self.llm, "model_name", "") or "llm")
+        return self._extractive(turn, ranked)
+
+    def _extractive(self, turn: _Turn, ranked: Sequence[Candidate]) -> Answer:
+        assert turn.retrieval is not None
+        passages = turn.retrieval.passages
+        chosen = choose(list(ranked))
+        numbers: dict[int, int] = {}
+        citations: list[Citation] = []
+        parts: list[str] = []
+        for c in chosen:
+            if c.passage not in numbers:
+                numbers[c.passage] = len(numbers) + 1
+                citations.append(citation_from_passage(numbers[c.passage], passages[c.passage], c.text, c.start, c.end))
+            else:  # a second sentence from the same passage extends that citation's quote
+                n = numbers[c.passage] - 1
+                prev = citations[n]
+                quote = prev.quote + " … " + c.text
+                citations[n] = Citation(prev.n, prev.article_id, prev.title, prev.source, prev.published, prev.url,
+                                        quote, prev.chunk_id, min(prev.start, c.start), max(prev.end, c.end))
+            parts.append(f"{c.text} [{numbers[c.passage]}]")
+        return self._result(turn, " ".join(parts), citations, None)
+
+
+def build_answerer(settings: Settings) -> Answerer:
+    """Load the embedding model, open the index and, when configured, the chat model: once per process."""
+    index, embedder = open_with_embedder(settings)
+    llm = None
+    if settings.llm:
+        from bot.llm import load_chat_model
+
+        llm = load_chat_model(settings.llm)
+    return Answerer(index, embedder, settings, llm)
+
+
+__all__ = ["Answerer", "build_answerer"]
