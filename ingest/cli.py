@@ -26,6 +26,9 @@ out = Console(highlight=False)
 
 def load_settings(data_dir: Path | None = None, **overrides: Any) -> Settings:
     """Settings from the environment with command-line overrides applied."""
+    from dotenv import load_dotenv
+
+    load_dotenv(".env", override=False)  # a local .env fills in what the environment leaves unset
     settings = Settings.from_env().with_overrides(data_dir=data_dir, **overrides)
     logging.basicConfig(level=settings.log_level, format="%(levelname)s %(name)s: %(message)s")
     return settings
