@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import typer
 
+from bot.eval_cli import register as register_eval
+from bot.ask_cli import register as register_ask
 from ingest.cli import register as register_ingest
 
 
@@ -11,6 +13,8 @@ def make_app() -> typer.Typer:
     """The full ``newsbot`` command-line app."""
     app = typer.Typer(add_completion=False, no_args_is_help=True, help="newsbot: cited answers about the news.")
     register_ingest(app)
+    register_ask(app)
+    register_eval(app)
     return app
 
 

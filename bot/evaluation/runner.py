@@ -1,0 +1,182 @@
+"""Running cases through an answerer: ingest the articles a case file names, ask, time, score."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any, Protocol
+
+from bot.answer import Answer
+from bot.evaluation.cases import Case, CaseError, CaseFile
+from bot.evaluation.scoring import AliasLookup, CaseResult, score_case
+from ingest.settings import Settings
+
+
+class Answerer(Protocol):
+    """What the evaluation needs of ``bot.service.Answerer``."""
+
+    def ask(
+        self, question: str, *, as_of: date | None = None, history: Sequence[tuple[str, str]] = ()
+    ) -> Answer: ...
+
+
+AnswererFactory = Callable[[Settings], Answerer]
+ResultCallback = Callable[[CaseResult], None]
+
+
+def default_answerer_factory(settings: Settings) -> Answerer:
+    """The answering code the bot uses (imported lazily: it loads models)."""
+    from bot.service import build_answerer
+
+    return build_answerer(settings)
+
+
+def run_case(
+    case: Case, answerer: Answerer, *, default_as_of: date | None = None, aliases: AliasLookup | None = None
+) -> CaseResult:
+    """Ask one case's question (with its history, as of its date) and score the answer."""
+    started = time.perf_counter()
+    try:
+        answer = answerer.ask(case.question, as_of=case.as_of or default_as_of, history=case.history)
+    except Exception as exc:  # one broken case must not stop the run; the scorecard shows the error
+        elapsed = (time.perf_counter() - started) * 1000
+        return score_case(case, None, elapsed, error=f"{type(exc).__name__}: {exc}", aliases=aliases)
+    elapsed = (time.perf_counter() - started) * 1000
+    return score_case(case, answer, elapsed, aliases=aliases)
+
+
+def run_cases(
+    cases: Iterable[Case],
+    answerer: Answerer,
+    *,
+    default_as_of: date | None = None,
+    aliases: AliasLookup | None = None,
+    on_result: ResultCallback | None = None,
+) -> list[CaseResult]:
+    """Run cases in order through one answerer."""
+    results = []
+    for case in cases:
+        result = run_case(case, answerer, default_as_of=default_as_of, aliases=aliases)
+        results.append(result)
+        if on_result:
+            on_result(result)
+    return results
+
+
+@dataclass
+class ArticleGroup:
+    """Cases that share one set of articles (and so one index and one answerer)."""
+
+    articles: tuple[Path, ...]
+    cases: list[Case] = field(default_factory=list)
+
+
+def group_by_articles(files: Sequence[CaseFile]) -> list[ArticleGroup]:
+    """Cases grouped by the article set of their file; files naming no articles share the configured index."""
+    groups: dict[tuple[Path, ...], ArticleGroup] = {}
+    for f in files:
+        key = f.article_set()
+        groups.setdefault(key, ArticleGroup(key)).cases.extend(f.cases)
+    return list(groups.values())
+
+
+def ingest_articles(paths: Sequence[Path], settings: Settings) -> dict[str, Any]:
+    """Ingest articles into ``settings.data_dir`` (idempotent); raises when an article cannot be read."""
+    from ingest.pipeline import run_ingest
+    from ingest.store import open_with_embedder
+
+    index, embedder = open_with_embedder(settings)
+    try:
+        report = run_ingest(
+            [str(p) for p in paths],
+            index,
+            embedder,
+            max_record_bytes=settings.max_record_bytes,
+            batch_size=settings.embedding_batch_size,
+        )
+    finally:
+        index.close()
+    if report.errors:
+        raise CaseError("cannot ingest the case articles: " + "; ".join(report.errors[:3]))
+    return report.as_dict()
+
+
+def alias_lookup(settings: Settings) -> AliasLookup | None:
+    """Aliases of a stored article (other ids that arrived with the same text), when the index knows them."""
+    try:
+        from ingest.database import connect
+    except ImportError:  # pragma: no cover
+        return None
+    db_path = Path(settings.data_dir) / "newsbot.sqlite"
+    if not db_path.exists():
+        return None
+    db = connect(db_path)
+    cache: dict[str, list[str]] = {}
+
+    def lookup(article_id: str) -> list[str]:
+        if article_id not in cache:
+            rows = db.execute("SELECT alias FROM aliases WHERE article_id = ?", (article_id,)).fetchall()
+            cache[article_id] = [r[0] for r in rows]
+        return cache[article_id]
+
+    return lookup
+
+
+def share_model_cache(settings: Settings, group_settings: Settings) -> None:
+    """Let a temporary index reuse the configured data dir's model cache (an ONNX export takes ~8 s)."""
+    shared = Path(settings.data_dir) / "models"
+    link = Path(group_settings.data_dir) / "models"
+    try:
+        shared.mkdir(parents=True, exist_ok=True)
+        link.parent.mkdir(parents=True, exist_ok=True)
+        if not link.exists():
+            link.symlink_to(shared.resolve(), target_is_directory=True)
+    except OSError:  # no symlinks here: the temporary index exports its own copy
+        pass
+
+
+@dataclass
+class Evaluation:
+    """Everything one evaluation produced: results in case order, and how the indexes were prepared."""
+
+    results: list[CaseResult]
+    ingests: list[dict[str, Any]]
+    answerers: list[str]
+
+
+def evaluate(
+    files: Sequence[CaseFile],
+    settings: Settings,
+    *,
+    workdir: Path,
+    answerer_factory: AnswererFactory = default_answerer_factory,
+    default_as_of: date | None = None,
+    on_result: ResultCallback | None = None,
+) -> Evaluation:
+    """Run every case of ``files``: a file naming its own articles gets a fresh index under ``workdir``
+    holding exactly those articles; the others are asked against the configured index."""
+    results: list[CaseResult] = []
+    ingests: list[dict[str, Any]] = []
+    answerers: list[str] = []
+    for n, group in enumerate(group_by_articles(files)):
+        group_settings = settings
+        if group.articles:
+            group_settings = settings.with_overrides(data_dir=workdir / f"index-{n}")
+            share_model_cache(settings, group_settings)
+            report = ingest_articles(group.articles, group_settings)
+            ingests.append({"articles": [str(p) for p in group.articles], **report})
+        answerer = answerer_factory(group_settings)
+        answerers.append(type(answerer).__name__)
+        results.extend(
+            run_cases(
+                group.cases,
+                answerer,
+                default_as_of=default_as_of,
+                aliases=alias_lookup(group_settings),
+                on_result=on_result,
+            )
+        )
+    return Evaluation(results, ingests, answerers)

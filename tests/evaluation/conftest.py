@@ -1,0 +1,93 @@
+"""Fixtures for the evaluation tests: an isolated environment and a scripted fake answerer."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+
+import pytest
+
+from bot.answer import Answer, Citation, Refusal
+
+
+@pytest.fixture(autouse=True)
+def _isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path):  # type: ignore[no-untyped-def]
+    """Every test gets its own data dir and no Slack, proxy, as-of or LLM settings from the caller."""
+    monkeypatch.setenv("NEWSBOT_DATA_DIR", str(tmp_path / "data"))
+    for name in (
+        "SLACK_BOT_TOKEN",
+        "SLACK_APP_TOKEN",
+        "SLACK_SIGNING_SECRET",
+        "NEWSBOT_AS_OF",
+        "NEWSBOT_LLM",
+        "HTTP_PROXY",
+        "HTTPS_PROXY",
+        "http_proxy",
+        "https_proxy",
+        "REDIS_URL",
+        "CHROMA_HOST",
+    ):
+        monkeypatch.delenv(name, raising=False)
+
+
+FUND = Citation(
+    1,
+    "txt-fund",
+    "SoftBank's Masayoshi Son floats a joint US–Japan sovereign wealth fund",
+    "",
+    "2025-05-25",
+    "",
+    "Masayoshi Son, the chief executive of SoftBank Group, has proposed a fund.",
+)
+SNAPSHOT = Citation(
+    1,
+    "txt-fund",
+    "SoftBank's Masayoshi Son floats a joint US–Japan sovereign wealth fund",
+    "",
+    "2025-05-25",
+    "",
+    "As of May 25, 2025, Bitcoin traded at $108,029.56.",
+)
+
+
+class FakeAnswerer:
+    """Answers like the real chain would for a few known questions (keyword-scripted); records calls."""
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[str, date | None, tuple[tuple[str, str], ...]]] = []
+
+    def ask(
+        self, question: str, *, as_of: date | None = None, history: Sequence[tuple[str, str]] = ()
+    ) -> Answer:
+        self.calls.append((question, as_of, tuple(history)))
+        day = as_of or date(2025, 5, 26)
+        q = question.lower()
+        if "boom" in q:
+            raise RuntimeError("index went away")
+        if "will bitcoin" in q:
+            return Answer(question, day, "I can't predict prices.", refusal=Refusal("prediction"))
+        if "bitcoin" in q and day > date(2025, 5, 25):
+            return Answer(
+                question,
+                day,
+                "My latest market data for Bitcoin is from May 25, 2025: $108,029.56 [1].",
+                [SNAPSHOT],
+                Refusal("after_snapshot", "2025-05-25"),
+            )
+        if "proposed" in q or (history and "invest" in q):
+            text = (
+                "Masayoshi Son, the chief executive of SoftBank Group, has proposed a fund [1]."
+                if "proposed" in q
+                else "It would invest in technology and infrastructure [1]."
+            )
+            return Answer(question, day, text, [FUND])
+        if "norway" in q:  # a wrong answer that cites the right article
+            return Answer(question, day, "Norway has a large fund [1].", [FUND])
+        return Answer(
+            question, day, "Nothing in my news answers that.", refusal=Refusal("no_evidence", "2025-05-25")
+        )
+
+
+@pytest.fixture
+def fake_answerer() -> FakeAnswerer:
+    return FakeAnswerer()
