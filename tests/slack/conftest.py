@@ -1,0 +1,164 @@
+"""Fixtures for the Slack tests: isolated environment, the fake Slack, the real Bolt app in a real
+HTTP server on 127.0.0.1, and helpers to send it signed events, commands and clicks."""
+
+from __future__ import annotations
+
+import json
+import sys
+import threading
+import urllib.parse
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+# pytest runs with --import-mode=importlib, which doesn't put test folders on sys.path; the Slack fakes
+# are a plain module next to this file that the tests import by name.
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from slackfakes import (  # noqa: E402
+    APP_TOKEN,
+    BOT_TOKEN,
+    SIGNING_SECRET,
+    FakeAnswerer,
+    FakeSlack,
+    Reply,
+    event_body,
+    post,
+)
+
+from bot.serve import make_http_server  # noqa: E402
+from bot.slack_app import create_app  # noqa: E402
+from ingest.settings import Settings  # noqa: E402
+
+_ENV = [
+    "HTTP_PROXY",
+    "HTTPS_PROXY",
+    "http_proxy",
+    "https_proxy",
+    "ALL_PROXY",
+    "all_proxy",
+    "NO_PROXY",
+    "no_proxy",
+    "SLACK_BOT_TOKEN",
+    "SLACK_APP_TOKEN",
+    "SLACK_SIGNING_SECRET",
+    "SLACK_API_URL",
+    "REDIS_URL",
+    "NEWSBOT_AS_OF",
+    "NEWSBOT_RATE_LIMIT_PER_MINUTE",
+    "NEWSBOT_LLM",
+]
+
+
+@pytest.fixture(autouse=True)
+def no_proxies_for_fake_slack(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """slack_sdk honours HTTP(S)_PROXY but not NO_PROXY: clear proxies (and Slack settings) for 127.0.0.1."""
+    for name in _ENV:
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("NEWSBOT_DATA_DIR", str(tmp_path / "data"))
+
+
+@pytest.fixture
+def fake_slack() -> Iterator[FakeSlack]:
+    fake = FakeSlack().start()
+    yield fake
+    fake.stop()
+
+
+@pytest.fixture
+def settings(tmp_path: Path, fake_slack: FakeSlack) -> Settings:
+    return Settings(
+        data_dir=tmp_path / "data",
+        slack_bot_token=BOT_TOKEN,
+        slack_app_token=APP_TOKEN,
+        slack_signing_secret=SIGNING_SECRET,
+        slack_api_url=fake_slack.api_url,
+        rate_limit_per_minute=100,
+    )
+
+
+class Bot:
+    """The real Bolt app from :func:`create_app`, served by the real threaded WSGI server."""
+
+    def __init__(self, settings: Settings, answerer: Any, fake: FakeSlack, **options: Any) -> None:
+        self.settings = settings
+        self.answerer = answerer
+        self.fake = fake
+        self.executor = ThreadPoolExecutor(max_workers=options.pop("max_workers", 8))
+        self.app = create_app(settings, answerer, executor=self.executor, **options)
+        self.server = make_http_server(self.app, "127.0.0.1", 0)
+        self.thread = threading.Thread(target=self.server.serve_forever, args=(0.05,), daemon=True)
+        self.thread.start()
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.server.server_port}/slack/events"
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+        self.executor.shutdown(wait=True, cancel_futures=True)
+
+    def event(self, event: dict[str, Any], *, event_id: str | None = None, **kwargs: Any) -> Reply:
+        body = json.dumps(event_body(event, event_id=event_id)).encode()
+        return post(self.url, body, "application/json", **kwargs)
+
+    def command(
+        self, text: str, *, user: str = "U1", channel: str = "C1", response: str = "cmd", **kwargs: Any
+    ) -> Reply:
+        form = {
+            "token": "legacy",
+            "team_id": "T0001",
+            "channel_id": channel,
+            "channel_name": "general",
+            "user_id": user,
+            "user_name": "ada",
+            "command": "/news",
+            "text": text,
+            "api_app_id": "A111",
+            "response_url": self.fake.response_url(response),
+            "trigger_id": "1.2.3",
+        }
+        return post(
+            self.url, urllib.parse.urlencode(form).encode(), "application/x-www-form-urlencoded", **kwargs
+        )
+
+    def click(self, action_id: str, value: str, *, user: str = "U2", response: str = "click") -> Reply:
+        payload = {
+            "type": "block_actions",
+            "team": {"id": "T0001"},
+            "user": {"id": user, "team_id": "T0001"},
+            "api_app_id": "A111",
+            "channel": {"id": "C1"},
+            "container": {"type": "message", "message_ts": "1748300000.000200", "channel_id": "C1"},
+            "trigger_id": "1.2.3",
+            "response_url": self.fake.response_url(response),
+            "actions": [
+                {
+                    "type": "button",
+                    "action_id": action_id,
+                    "block_id": "feedback",
+                    "value": value,
+                    "action_ts": "1748300001.1",
+                }
+            ],
+        }
+        body = urllib.parse.urlencode({"payload": json.dumps(payload)}).encode()
+        return post(self.url, body, "application/x-www-form-urlencoded")
+
+
+@pytest.fixture
+def make_bot(settings: Settings, fake_slack: FakeSlack) -> Iterator[Any]:
+    bots: list[Bot] = []
+
+    def factory(answerer: Any = None, *, settings_: Settings | None = None, **options: Any) -> Bot:
+        bot = Bot(settings_ or settings, answerer or FakeAnswerer(), fake_slack, **options)
+        bots.append(bot)
+        return bot
+
+    yield factory
+    for bot in bots:
+        bot.stop()
