@@ -6,6 +6,7 @@ import typer
 
 from bot.eval_cli import register as register_eval
 from bot.ask_cli import register as register_ask
+from bot.slack_cli import register as register_slack
 from ingest.cli import register as register_ingest
 
 
@@ -15,6 +16,7 @@ def make_app() -> typer.Typer:
     register_ingest(app)
     register_ask(app)
     register_eval(app)
+    register_slack(app)
     return app
 
 

@@ -34,6 +34,7 @@ APOLOGY = "Sorry, something went wrong while I was answering that. Please try ag
 EMPTY_QUESTION = "Ask me a question about the news, e.g. _Who proposed the US–Japan fund?_"
 SLASH_USAGE = "Usage: `/news your question` (only you see the answer) or `/news --public your question`."
 STATUS = "Searching the news…"
+GREETING = "Hi! Ask me about the news; I'll answer with sources."
 MAX_HISTORY_TURNS = 10
 SUGGESTED_PROMPTS = [
     {"title": "Today's news", "message": "What are the main stories in the latest news?"},
@@ -237,7 +238,7 @@ class SlackResponder:
             )
             if mine:
                 text = unescape(str(message.get("text", ""))).removeprefix(":warning: ").strip()
-                if text and text not in {APOLOGY, EMPTY_QUESTION}:
+                if text and text not in {APOLOGY, EMPTY_QUESTION, GREETING}:
                     turns.append(("assistant", text))
             elif not message.get("bot_id"):
                 text = clean_text(str(message.get("text", "")), bot_user_id)
@@ -294,9 +295,7 @@ class SlackResponder:
     def start_assistant_thread(self, channel: str, thread_ts: str) -> None:
         """An AI-app thread opened: remember it, greet, suggest prompts."""
         self.feedback.add_assistant_thread(channel, thread_ts)
-        self.client.chat_postMessage(
-            channel=channel, thread_ts=thread_ts, text="Hi! Ask me about the news; I'll answer with sources."
-        )
+        self.client.chat_postMessage(channel=channel, thread_ts=thread_ts, text=GREETING)
         self._quietly(
             "assistant.threads.setSuggestedPrompts",
             lambda: self.client.assistant_threads_setSuggestedPrompts(

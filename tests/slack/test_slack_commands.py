@@ -1,0 +1,125 @@
+"""The /news slash command, 👍/👎 feedback, the Home tab and AI-app threads, over signed HTTP."""
+
+from __future__ import annotations
+
+import json
+
+from slackfakes import FakeAnswerer, message
+from typer.testing import CliRunner
+
+
+def test_slash_command_acks_with_echo_then_answers_via_response_url(make_bot, fake_slack):
+    answerer = FakeAnswerer()
+    bot = make_bot(answerer)
+    reply = bot.command("Who proposed the US-Japan fund?", response="cmd-1")
+    assert reply.status == 200
+    ack = reply.json()
+    assert ack["response_type"] == "ephemeral"
+    assert "Who proposed the US-Japan fund?" in ack["text"]  # the user can't see their own command
+
+    [posted] = fake_slack.wait_for("response_url")
+    assert posted["_path"] == "/response/cmd-1"
+    assert posted["response_type"] == "ephemeral"
+    assert posted["replace_original"] is False
+    assert "Masayoshi Son" in posted["text"]
+    texts = json.dumps(posted["blocks"])
+    assert "<@U1> asked: *Who proposed the US-Japan fund?*" in texts
+    assert "*Sources*" in texts
+    assert "chat.postMessage" not in fake_slack.methods()  # no channel membership needed
+
+
+def test_slash_command_public_flag_posts_in_channel(make_bot, fake_slack):
+    answerer = FakeAnswerer()
+    bot = make_bot(answerer)
+    ack = bot.command("--public Who proposed the US-Japan fund?").json()
+    assert "posted to the channel" in ack["text"]
+    [posted] = fake_slack.wait_for("response_url")
+    assert posted["response_type"] == "in_channel"
+    assert answerer.calls[0]["question"] == "Who proposed the US-Japan fund?"
+
+
+def test_slash_command_without_question_shows_usage(make_bot, fake_slack):
+    answerer = FakeAnswerer()
+    bot = make_bot(answerer)
+    ack = bot.command("   ").json()
+    assert "Usage: `/news your question`" in ack["text"]
+    assert answerer.calls == []
+
+
+def test_feedback_click_is_stored_and_exported(make_bot, fake_slack, settings, monkeypatch):
+    bot = make_bot(FakeAnswerer())
+    bot.event(message("who proposed the fund?", channel="D9", ts="1748300020.000100"))
+    [posted] = fake_slack.wait_for("chat.postMessage")
+    actions = next(b for b in posted["blocks"] if b["type"] == "actions")
+    down = next(e for e in actions["elements"] if e["action_id"] == "feedback_down")
+
+    assert bot.click("feedback_down", down["value"], user="U7").status == 200
+    [thanks] = fake_slack.wait_for("response_url")
+    assert thanks["response_type"] == "ephemeral" and "Thanks" in thanks["text"]
+    assert bot.click("feedback_up", down["value"], user="U7").status == 200  # changed their mind
+    fake_slack.wait_for("response_url", 2)
+
+    from bot.cli import make_app
+
+    monkeypatch.setenv("NEWSBOT_DATA_DIR", str(settings.data_dir))
+    result = CliRunner().invoke(make_app(), ["feedback", "--json"])
+    assert result.exit_code == 0, result.output
+    [row] = json.loads(result.stdout)
+    assert row["user"] == "U7" and row["vote"] == "up" and row["asker"] == "U1"
+    assert row["question"] == "who proposed the fund?"
+    assert "Masayoshi Son" in row["answer"]
+    assert row["citations"][0]["url"] == "https://news.example.com/2025/05/26/us-japan-fund"
+    assert row["ts"] and row["channel"] == "D9"
+
+
+def test_feedback_for_unknown_answer_is_not_stored(make_bot, fake_slack, settings):
+    bot = make_bot(FakeAnswerer())
+    bot.click("feedback_up", "no-such-answer")
+    [reply] = fake_slack.wait_for("response_url")
+    assert "couldn't find" in reply["text"]
+    from bot.feedback import open_feedback
+
+    assert open_feedback(settings.data_dir).export() == []
+
+
+def test_home_tab_shows_coverage(make_bot, fake_slack):
+    bot = make_bot(FakeAnswerer())
+    assert bot.event({"type": "app_home_opened", "user": "U5", "tab": "home", "channel": "D5"}).status == 200
+    [published] = fake_slack.wait_for("views.publish")
+    assert published["user_id"] == "U5"
+    assert published["view"]["type"] == "home"
+    text = json.dumps(published["view"]["blocks"], ensure_ascii=False)
+    assert "*Articles:* 3" in text
+    assert "2025-05-20 to 2025-05-26" in text
+    assert "Example Gazette: 2" in text
+    assert "Bitcoin price: 108,029.56 USD (as of 2025-05-25)" in text
+    assert "99,000" not in text  # only the newest snapshot per asset
+
+
+def test_assistant_thread_gets_prompts_and_status(make_bot, fake_slack):
+    answerer = FakeAnswerer()
+    bot = make_bot(answerer)
+    started = {
+        "type": "assistant_thread_started",
+        "assistant_thread": {
+            "user_id": "U1",
+            "channel_id": "D3",
+            "thread_ts": "1748300030.000100",
+            "context": {},
+        },
+    }
+    assert bot.event(started).status == 200
+    [prompts] = fake_slack.wait_for("assistant.threads.setSuggestedPrompts")
+    assert prompts["channel_id"] == "D3" and prompts["thread_ts"] == "1748300030.000100"
+    assert len(prompts["prompts"]) >= 2 and all(p["title"] and p["message"] for p in prompts["prompts"])
+
+    ask = message(
+        "Who proposed the fund?", channel="D3", ts="1748300031.000100", thread_ts="1748300030.000100"
+    )
+    bot.event(ask)
+    posts = fake_slack.wait_for("chat.postMessage", 2)  # greeting, then the answer
+    assert posts[-1]["thread_ts"] == "1748300030.000100" and "Masayoshi Son" in posts[-1]["text"]
+    [status] = fake_slack.calls_to("assistant.threads.setStatus")
+    assert status["status"] == "Searching the news…"
+    assert "reactions.add" not in fake_slack.methods()
+    assert answerer.calls[0]["history"] == []  # the greeting is not part of the conversation
