@@ -124,18 +124,25 @@ def make_http_server(app: App, host: str = "0.0.0.0", port: int = 3000) -> WSGIS
     )
 
 
-def run_socket_mode(app: App, app_token: str) -> None:
-    """Connect over Socket Mode and block until interrupted."""
+def start_socket_mode(app: App, app_token: str) -> Any:
+    """Open a Socket Mode connection for ``app`` (via ``apps.connections.open``); returns the handler."""
     from slack_bolt.adapter.socket_mode import SocketModeHandler
 
     handler = SocketModeHandler(app, app_token=app_token, trace_enabled=False)
-    stop = threading.Event()
-
-    def request_stop(*_args: object) -> None:
-        stop.set()
-
-    signal.signal(signal.SIGTERM, request_stop)
     handler.connect()
+    return handler
+
+
+def _on_sigterm(action: Callable[[], None]) -> None:
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, lambda *_args: action())
+
+
+def run_socket_mode(app: App, app_token: str) -> None:
+    """Connect over Socket Mode and block until interrupted."""
+    stop = threading.Event()
+    _on_sigterm(stop.set)
+    handler = start_socket_mode(app, app_token)
     log.warning("newsbot is connected to Slack over Socket Mode; Ctrl-C stops it")
     try:
         stop.wait()
@@ -148,7 +155,7 @@ def run_socket_mode(app: App, app_token: str) -> None:
 def run_http(app: App, host: str, port: int) -> None:
     """Serve ``app`` over HTTP and block until interrupted."""
     server = make_http_server(app, host, port)
-    signal.signal(signal.SIGTERM, lambda *_a: threading.Thread(target=server.shutdown, daemon=True).start())
+    _on_sigterm(lambda: threading.Thread(target=server.shutdown, daemon=True).start())
     log.warning("newsbot listens on http://%s:%d%s; Ctrl-C stops it", host, server.server_port, EVENTS_PATH)
     try:
         server.serve_forever()
