@@ -76,11 +76,12 @@ def clip(text: str, limit: int) -> str:
 def clip_escaped(raw: str, limit: int) -> str:
     """Escape ``raw`` for mrkdwn and clip it so the *escaped* text fits ``limit`` (no half entities)."""
     budget = limit
-    while True:
+    while budget > 0:
         escaped = escape(clip(raw, budget))
-        if len(escaped) <= limit or budget <= 1:
-            return escaped[:limit] if len(escaped) > limit else escaped
-        budget -= len(escaped) - limit
+        if len(escaped) <= limit:
+            return escaped
+        budget -= max(1, len(escaped) - limit)
+    return ELLIPSIS[:limit]
 
 
 def link(url: str, label: str) -> str:
