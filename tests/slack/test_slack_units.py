@@ -116,3 +116,33 @@ def test_sliding_window_limiter():
     now[0] = 60.5
     assert limiter.allow("u")
     assert SlidingWindowLimiter(0).allow("u")  # 0 disables the limit
+
+
+def test_manifest_matches_what_the_bot_uses():
+    from pathlib import Path
+
+    import yaml
+
+    manifest = yaml.safe_load((Path(__file__).resolve().parents[2] / "slack" / "manifest.yaml").read_text())
+    scopes = set(manifest["oauth_config"]["scopes"]["bot"])
+    needed = {
+        "app_mentions:read",
+        "chat:write",
+        "commands",
+        "reactions:write",
+        "assistant:write",
+        "im:history",
+    }
+    assert needed <= scopes
+    events = set(manifest["settings"]["event_subscriptions"]["bot_events"])
+    assert {
+        "app_mention",
+        "message.im",
+        "message.channels",
+        "app_home_opened",
+        "assistant_thread_started",
+    } <= events
+    assert [c["command"] for c in manifest["features"]["slash_commands"]] == ["/news"]
+    assert manifest["settings"]["interactivity"]["is_enabled"] is True
+    assert manifest["settings"]["socket_mode_enabled"] is True
+    assert manifest["features"]["app_home"]["home_tab_enabled"] is True
