@@ -51,18 +51,14 @@ _PUBLIC = re.compile(r"^\s*--public\s+|\s+--public\s*$", re.IGNORECASE)
 class AnswererLike(Protocol):
     """What the Slack app needs from :class:`bot.service.Answerer`."""
 
-    def ask(
-        self, question: str, *, as_of: date | None = None, history: Sequence[tuple[str, str]] = ()
-    ) -> Answer: ...
+    def ask(self, question: str, *, as_of: date | None = None, history: Sequence[tuple[str, str]] = ()) -> Answer: ...
 
     def coverage(self) -> dict[str, Any]: ...
 
 
 def build_client(settings: Settings, *, max_retries: int = 3) -> WebClient:
     """A WebClient for ``settings.slack_api_url`` that retries 429s after ``Retry-After``."""
-    base_url = (
-        settings.slack_api_url if settings.slack_api_url.endswith("/") else settings.slack_api_url + "/"
-    )
+    base_url = settings.slack_api_url if settings.slack_api_url.endswith("/") else settings.slack_api_url + "/"
     return WebClient(
         token=settings.slack_bot_token,
         base_url=base_url,
@@ -171,13 +167,11 @@ class SlackResponder:
         if not question:
             self.client.chat_postMessage(channel=channel, thread_ts=reply_thread, text=EMPTY_QUESTION)
             return
-        assistant = bool(reply_thread) and self.feedback.is_assistant_thread(channel, reply_thread or "")
+        assistant = reply_thread if reply_thread and self.feedback.is_assistant_thread(channel, reply_thread) else ""
         if assistant:
             self._quietly(
                 "assistant.threads.setStatus",
-                lambda: self.client.assistant_threads_setStatus(
-                    channel_id=channel, thread_ts=reply_thread, status=STATUS
-                ),
+                lambda: self.client.assistant_threads_setStatus(channel_id=channel, thread_ts=assistant, status=STATUS),
             )
         else:
             self._quietly(
@@ -186,9 +180,7 @@ class SlackResponder:
         try:
             history = self.history(channel, history_thread, ts, bot_user_id, bot_id) if history_thread else []
             answer = self._ask(question, history)
-            answer_id = self.feedback.record_answer(
-                answer, asker=user, channel=channel, thread_ts=reply_thread or ts
-            )
+            answer_id = self.feedback.record_answer(answer, asker=user, channel=channel, thread_ts=reply_thread or ts)
             self.client.chat_postMessage(
                 channel=channel,
                 thread_ts=reply_thread,
@@ -206,9 +198,7 @@ class SlackResponder:
             if assistant:  # posting clears the status; make sure it is cleared after a failure too
                 self._quietly(
                     "assistant.threads.setStatus",
-                    lambda: self.client.assistant_threads_setStatus(
-                        channel_id=channel, thread_ts=reply_thread, status=""
-                    ),
+                    lambda: self.client.assistant_threads_setStatus(channel_id=channel, thread_ts=assistant, status=""),
                 )
         finally:
             if not assistant:
@@ -233,9 +223,7 @@ class SlackResponder:
                 continue
             if message.get("subtype") not in (None, "thread_broadcast", "bot_message"):
                 continue
-            mine = (bot_user_id and message.get("user") == bot_user_id) or (
-                bot_id and message.get("bot_id") == bot_id
-            )
+            mine = (bot_user_id and message.get("user") == bot_user_id) or (bot_id and message.get("bot_id") == bot_id)
             if mine:
                 text = unescape(str(message.get("text", ""))).removeprefix(":warning: ").strip()
                 if text and text not in {APOLOGY, EMPTY_QUESTION, GREETING}:
@@ -248,9 +236,7 @@ class SlackResponder:
 
     # ---- the slash command ----------------------------------------------------------------------
 
-    def answer_command(
-        self, *, question: str, public: bool, user: str, channel: str, response_url: str
-    ) -> None:
+    def answer_command(self, *, question: str, public: bool, user: str, channel: str, response_url: str) -> None:
         """Answer ``/news`` through its response_url: ephemeral unless asked for ``--public``."""
         hook = WebhookClient(
             response_url,
@@ -284,9 +270,7 @@ class SlackResponder:
         stored = self.feedback.record_vote(answer_id, user=user, vote=vote)
         if response_url:
             text = "Thanks for the feedback!" if stored else "Sorry, I couldn't find that answer any more."
-            WebhookClient(response_url, timeout=30).send(
-                text=text, response_type="ephemeral", replace_original=False
-            )
+            WebhookClient(response_url, timeout=30).send(text=text, response_type="ephemeral", replace_original=False)
 
     def publish_home(self, user: str) -> None:
         """The Home tab with what the news covers."""
