@@ -14,7 +14,7 @@ import yaml
 from bot.answer import REFUSAL_KINDS
 from ingest.errors import NewsbotError
 
-CASE_KEYS = {"id", "question", "as_of", "history", "articles", "expect", "kind", "note"}
+CASE_KEYS = {"id", "question", "as_of", "history", "articles", "expect", "kind", "note", "xfail"}
 EXPECT_KEYS = {
     "answer_contains",
     "answer_contains_all",
@@ -57,6 +57,7 @@ class Case:
     articles: tuple[Path, ...] = ()  # absolute paths of files or folders to ingest first
     kind: str = ""
     source: str = ""  # "file.yaml" — where the case was read from
+    xfail: str = ""  # a known failure's reason: pytest marks it xfail (non-strict); eval still counts it
 
     @property
     def answerable(self) -> bool:
@@ -203,6 +204,7 @@ def parse_case(raw: Any, *, base: Path, source: str, position: int) -> Case:
         articles=_articles(raw.get("articles"), base, where),
         kind=str(raw.get("kind") or default_kind(expect, history)),
         source=source,
+        xfail=str(raw.get("xfail") or ""),
     )
 
 
@@ -289,9 +291,7 @@ def expand_case_paths(paths: Iterable[str | Path]) -> list[Path]:
     found: list[Path] = []
     for p in map(Path, paths):
         if p.is_dir():
-            found.extend(
-                sorted(f for f in p.iterdir() if f.suffix.lower() in {".yaml", ".yml", ".jsonl", ".json"})
-            )
+            found.extend(sorted(f for f in p.iterdir() if f.suffix.lower() in {".yaml", ".yml", ".jsonl", ".json"}))
         else:
             found.append(p)
     return found

@@ -28,9 +28,7 @@ def _pct(value: float | None) -> str:
     return "–" if value is None else f"{100 * value:.1f}%"
 
 
-def latency_histogram_svg(
-    latencies: Sequence[float], *, width: int = 640, height: int = 200, bins: int = 20
-) -> str:
+def latency_histogram_svg(latencies: Sequence[float], *, width: int = 640, height: int = 200, bins: int = 20) -> str:
     """An inline SVG histogram of latencies in milliseconds."""
     if not latencies:
         return (
@@ -65,12 +63,9 @@ def latency_histogram_svg(
     for frac in (0, 0.5, 1):
         x = left + plot_w * frac
         parts.append(
-            f'<text x="{x:.1f}" y="{axis_y + 16}" font-size="11" text-anchor="middle">'
-            f"{lo + span * frac:.0f} ms</text>"
+            f'<text x="{x:.1f}" y="{axis_y + 16}" font-size="11" text-anchor="middle">{lo + span * frac:.0f} ms</text>'
         )
-    parts.append(
-        f'<text x="{left - 6}" y="{axis_y - plot_h + 4}" font-size="11" text-anchor="end">{top}</text>'
-    )
+    parts.append(f'<text x="{left - 6}" y="{axis_y - plot_h + 4}" font-size="11" text-anchor="end">{top}</text>')
     parts.append(f'<text x="{left - 6}" y="{axis_y}" font-size="11" text-anchor="end">0</text>')
     parts.append("</svg>")
     return "".join(parts)
@@ -107,9 +102,7 @@ def _refusals(m: dict[str, Any]) -> str:
         return '<p class="small">No refusal expectations in these cases.</p>'
     head = (
         "<tr>"
-        + "".join(
-            f"<th>{h}</th>" for h in ("Kind", "Expected", "Refused so", "Correct", "Precision", "Recall")
-        )
+        + "".join(f"<th>{h}</th>" for h in ("Kind", "Expected", "Refused so", "Correct", "Precision", "Recall"))
         + "</tr>"
     )
     rows = [

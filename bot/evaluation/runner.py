@@ -18,9 +18,7 @@ from ingest.settings import Settings
 class Answerer(Protocol):
     """What the evaluation needs of ``bot.service.Answerer``."""
 
-    def ask(
-        self, question: str, *, as_of: date | None = None, history: Sequence[tuple[str, str]] = ()
-    ) -> Answer: ...
+    def ask(self, question: str, *, as_of: date | None = None, history: Sequence[tuple[str, str]] = ()) -> Answer: ...
 
 
 AnswererFactory = Callable[[Settings], Answerer]

@@ -88,9 +88,7 @@ class CaseResult:
     expected: dict[str, Any]
     answer: dict[str, Any] | None  # Answer.to_dict(), or None when the answerer raised
     passed: bool
-    checks: dict[str, bool] = field(
-        default_factory=dict
-    )  # answer, not_contains, cites, refused, refusal_kind
+    checks: dict[str, bool] = field(default_factory=dict)  # answer, not_contains, cites, refused, refusal_kind
     failures: list[str] = field(default_factory=list)
     latency_ms: float = 0.0
     precise_citations: int = 0
@@ -219,9 +217,7 @@ def score_case(
     answers = (*e.answer_contains, *e.answer_contains_all)
     if (answers or e.evidence) and not answer.refused:
         result.judged_citations = len(citations)
-        result.precise_citations = sum(
-            _quote_supports(str(c.get("quote", "")), answers, e.evidence) for c in citations
-        )
+        result.precise_citations = sum(_quote_supports(str(c.get("quote", "")), answers, e.evidence) for c in citations)
     result.passed = all(result.checks.values())
     return result
 
@@ -238,9 +234,7 @@ def describe_result(result: CaseResult) -> str:
         lines.append(f"  error: {result.error}")
     else:
         refusal = answer.get("refusal")
-        lines.append(
-            f"  answer{' (refused: ' + str(refusal['kind']) + ')' if refusal else ''}: {answer.get('answer')}"
-        )
+        lines.append(f"  answer{' (refused: ' + str(refusal['kind']) + ')' if refusal else ''}: {answer.get('answer')}")
         if answer.get("standalone_question") and answer.get("standalone_question") != result.question:
             lines.append(f"  standalone question: {answer['standalone_question']}")
         for c in answer.get("citations") or []:

@@ -35,9 +35,7 @@ class FakeAnswerer:
     def __init__(self) -> None:
         self.calls: list[tuple[str, date | None, tuple[tuple[str, str], ...]]] = []
 
-    def ask(
-        self, question: str, *, as_of: date | None = None, history: Sequence[tuple[str, str]] = ()
-    ) -> Answer:
+    def ask(self, question: str, *, as_of: date | None = None, history: Sequence[tuple[str, str]] = ()) -> Answer:
         self.calls.append((question, as_of, tuple(history)))
         day = as_of or date(2025, 5, 26)
         q = question.lower()
@@ -62,9 +60,7 @@ class FakeAnswerer:
             return Answer(question, day, text, [FUND])
         if "norway" in q:  # a wrong answer that cites the right article
             return Answer(question, day, "Norway has a large fund [1].", [FUND])
-        return Answer(
-            question, day, "Nothing in my news answers that.", refusal=Refusal("no_evidence", "2025-05-25")
-        )
+        return Answer(question, day, "Nothing in my news answers that.", refusal=Refusal("no_evidence", "2025-05-25"))
 
 
 @pytest.fixture

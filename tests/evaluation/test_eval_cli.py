@@ -55,9 +55,7 @@ def test_scorecard_saves_run(cli, tmp_path: Path) -> None:  # type: ignore[no-un
 def test_json_compare_report_and_thresholds(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     assert cli(str(tmp_path / "cases.yaml"), "--json").exit_code == 0
     (tmp_path / "cases.yaml").write_text(CASES.replace("$1.64 trillion", "large fund"))
-    result = cli(
-        str(tmp_path / "cases.yaml"), "--json", "--compare", "latest", "--out", str(tmp_path / "rep")
-    )
+    result = cli(str(tmp_path / "cases.yaml"), "--json", "--compare", "latest", "--out", str(tmp_path / "rep"))
     assert result.exit_code == 0
     data = json.loads(result.stdout)
     assert data["metrics"]["passed"] == 3 and data["comparison"]["newly_passing"] == ["norway"]

@@ -36,11 +36,7 @@ def test_run_cases_passes_question_date_and_history(tmp_path: Path, fake_answere
     cases = load_case_file(tmp_path / "c.yaml").cases
     seen = []
     results = run_cases(cases, fake_answerer, default_as_of=date(2025, 6, 1), on_result=seen.append)
-    assert (
-        [r.id for r in results]
-        == [r.id for r in seen]
-        == ["proposer", "followup", "btc-now", "norway", "broken"]
-    )
+    assert [r.id for r in results] == [r.id for r in seen] == ["proposer", "followup", "btc-now", "norway", "broken"]
     assert [r.passed for r in results] == [True, True, True, False, False]
     q, as_of, history = fake_answerer.calls[1]
     assert q == "and what would it invest in?" and as_of == date(2025, 6, 1)  # no as_of: the default applies
@@ -74,8 +70,6 @@ def test_evaluate_without_articles_uses_configured_index(tmp_path: Path, fake_an
         return fake_answerer
 
     settings = Settings(data_dir=tmp_path / "data")
-    ev = evaluate(
-        [load_case_file(tmp_path / "c.yaml")], settings, workdir=tmp_path / "work", answerer_factory=factory
-    )
+    ev = evaluate([load_case_file(tmp_path / "c.yaml")], settings, workdir=tmp_path / "work", answerer_factory=factory)
     assert seen_settings == [settings] and ev.ingests == [] and ev.answerers == ["FakeAnswerer"]
     assert len(ev.results) == 5

@@ -43,9 +43,7 @@ def make_run(passes: dict[str, bool], latency: float = 10.0) -> dict:
 
 
 def test_settings_are_saved_without_secrets() -> None:
-    data = safe_settings(
-        Settings(slack_bot_token="xoxb-1", slack_app_token="xapp-1", redis_url="redis://u:p@h")
-    )
+    data = safe_settings(Settings(slack_bot_token="xoxb-1", slack_app_token="xapp-1", redis_url="redis://u:p@h"))
     assert "slack_bot_token" not in data and "redis_url" not in data and data["data_dir"] == "data"
     run = make_run({"a": True})
     assert "xoxb-secret" not in json.dumps(run) and "shh" not in json.dumps(run)

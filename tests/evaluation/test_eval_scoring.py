@@ -64,16 +64,12 @@ def test_normalise_examples() -> None:
 
 
 def case(**expect: object) -> Case:
-    return Case(
-        id="c1", question="Who proposed the fund?", expect=Expect(**expect), as_of=DAY, kind="answerable"
-    )  # type: ignore[arg-type]
+    return Case(id="c1", question="Who proposed the fund?", expect=Expect(**expect), as_of=DAY, kind="answerable")  # type: ignore[arg-type]
 
 
 def test_answer_passes_every_check() -> None:
     answer = Answer("q", DAY, "Masayoshi Son proposed it [1].", [cite(quote="Masayoshi Son proposed it.")])
-    r = score_case(
-        case(answer_contains=("Masayoshi Son",), cites=("fund story",), refused=False), answer, 12.3
-    )
+    r = score_case(case(answer_contains=("Masayoshi Son",), cites=("fund story",), refused=False), answer, 12.3)
     assert r.passed and r.checks == {"answer": True, "cites": True, "refused": True}
     assert (r.precise_citations, r.judged_citations) == (1, 1)
     assert r.answer is not None and r.answer["citations"][0]["article_id"] == "a1"
@@ -88,11 +84,7 @@ def test_failures_say_what_went_wrong() -> None:
     assert "lacks any of ['Son']" in text and "refused (no_evidence) an answerable question" in text
     assert r.judged_citations == 0  # a refusal's citations are not judged for precision
     described = describe_result(r)
-    assert (
-        "Who proposed the fund?" in described
-        and "Nothing answers that." in described
-        and "FAILED" in described
-    )
+    assert "Who proposed the fund?" in described and "Nothing answers that." in described and "FAILED" in described
 
 
 def test_contains_all_not_contains_and_refusal_kind() -> None:
@@ -205,8 +197,6 @@ def test_percentile_and_thresholds() -> None:
     assert percentile([1, 2, 3, 4], 50) == 2.5
     assert percentile(list(range(101)), 95) == 95
     metrics = {"answer_accuracy": 0.5, "citation_hit_rate": None, "pass_rate": 0.9, "wrongly_refused": 1}
-    misses = check_thresholds(
-        metrics, {"min_accuracy": 0.6, "min_citation_hit": 0.9, "max_wrongly_refused": 0}
-    )
+    misses = check_thresholds(metrics, {"min_accuracy": 0.6, "min_citation_hit": 0.9, "max_wrongly_refused": 0})
     assert len(misses) == 2 and "answer_accuracy 0.500 is below min_accuracy 0.600" in misses[0]
     assert check_thresholds(metrics, {"min_pass_rate": 0.9}) == []
