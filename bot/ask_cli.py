@@ -14,7 +14,8 @@ from ingest.cli import DataDir, JsonFlag, err, fail, load_settings, out
 from ingest.errors import InputError, NewsbotError
 
 AsOf = Annotated[
-    str | None, typer.Option("--as-of", help="Answer as of this date (YYYY-MM-DD); default $NEWSBOT_AS_OF or today.")
+    str | None,
+    typer.Option("--as-of", help="Answer as of this date (YYYY-MM-DD); default $NEWSBOT_AS_OF or today."),
 ]
 
 
@@ -32,7 +33,9 @@ def ask_command(
     as_of: AsOf = None,
     data_dir: DataDir = None,
     as_json: JsonFlag = False,
-    batch: Annotated[Path | None, typer.Option("--batch", help="JSON lines of {id, question, as_of}.")] = None,
+    batch: Annotated[
+        Path | None, typer.Option("--batch", help="JSON lines of {id, question, as_of}.")
+    ] = None,
 ) -> None:
     """Answer one question (or a batch) with cited passages, or refuse honestly."""
     from bot.render import print_answer
@@ -68,7 +71,7 @@ def _run_batch(answerer, path: Path, default_as_of: date | None) -> int:  # type
             try:
                 item = json.loads(line)
                 if not isinstance(item, dict) or not str(item.get("question", "")).strip():
-                    raise InputError(origin, "expected an object with a non-empty \"question\"")
+                    raise InputError(origin, 'expected an object with a non-empty "question"')
                 day = _date(item.get("as_of"), origin) or default_as_of
                 result = answerer.ask(str(item["question"]), as_of=day, history=item.get("history") or ())
                 print(json.dumps({"id": item.get("id"), **result.to_dict()}, ensure_ascii=False), flush=True)

@@ -16,14 +16,24 @@ _MARKER = re.compile(r"\[(\d{1,2})\]")
 def citation_from_passage(n: int, passage: Passage, quote: str, start: int, end: int) -> Citation:
     """``[n]``: a verbatim quote from a retrieved passage, with its article's metadata."""
     c = passage.chunk
-    return Citation(n, c.article_id, c.title, c.source, c.published.isoformat(), c.url, quote, c.id, start, end)
+    return Citation(
+        n, c.article_id, c.title, c.source, c.published.isoformat(), c.url, quote, c.id, start, end
+    )
 
 
 def citation_from_snapshot(n: int, row: dict[str, Any]) -> Citation:
     """``[n]``: the exact sentence a market snapshot was read from."""
     return Citation(
-        n, row["article_id"], row["title"], row["source"], row["published"], row["url"], row["sentence"],
-        "", row["start"], row["end"],
+        n,
+        row["article_id"],
+        row["title"],
+        row["source"],
+        row["published"],
+        row["url"],
+        row["sentence"],
+        "",
+        row["start"],
+        row["end"],
     )
 
 
@@ -39,11 +49,14 @@ def strip_markers(text: str) -> str:
 
 def renumber(text: str, mapping: dict[int, int]) -> str:
     """Rewrite ``[old]`` markers as ``[new]``; markers not in ``mapping`` are dropped."""
+
     def swap(m: re.Match[str]) -> str:
         new = mapping.get(int(m.group(1)))
         return f"[{new}]" if new is not None else ""
 
-    return re.sub(r"\s*\[(\d{1,2})\]", lambda m: (" " if mapping.get(int(m.group(1))) else "") + swap(m), text)
+    return re.sub(
+        r"\s*\[(\d{1,2})\]", lambda m: (" " if mapping.get(int(m.group(1))) else "") + swap(m), text
+    )
 
 
 @dataclass(frozen=True)
@@ -58,8 +71,8 @@ class NumberedPassages:
         for n, p in enumerate(self.passages, 1):
             c = p.chunk
             blocks.append(
-                f"<passage n=\"{n}\" title=\"{_attr(c.title)}\" source=\"{_attr(c.source)}\" "
-                f"date=\"{c.published.isoformat()}\">\n{_body(c.text)}\n</passage>"
+                f'<passage n="{n}" title="{_attr(c.title)}" source="{_attr(c.source)}" '
+                f'date="{c.published.isoformat()}">\n{_body(c.text)}\n</passage>'
             )
         return "\n\n".join(blocks)
 

@@ -26,8 +26,15 @@ _DATE = re.compile(
 )
 _PLACE = re.compile(r"\b(?:in|at|near|from)\s+(?:the\s+)?[A-Z][a-z]+")
 _ANSWER_TYPE: dict[str, re.Pattern[str]] = {
-    "who": _NAME, "whom": _NAME, "whose": _NAME, "how much": _NUMBER, "how many": _NUMBER,
-    "how long": _NUMBER, "how old": _NUMBER, "when": _DATE, "where": _PLACE,
+    "who": _NAME,
+    "whom": _NAME,
+    "whose": _NAME,
+    "how much": _NUMBER,
+    "how many": _NUMBER,
+    "how long": _NUMBER,
+    "how old": _NUMBER,
+    "when": _DATE,
+    "where": _PLACE,
 }
 
 
@@ -101,7 +108,10 @@ def rerank_by_meaning(
         return []
     sims = embed([c.text for c in best]) @ query_vector
     return sorted(
-        (Candidate(c.passage, c.text, c.start, c.end, c.score + 0.5 * float(s), c.coverage) for c, s in zip(best, sims, strict=True)),
+        (
+            Candidate(c.passage, c.text, c.start, c.end, c.score + 0.5 * float(s), c.coverage)
+            for c, s in zip(best, sims, strict=True)
+        ),
         key=lambda c: -c.score,
     )
 

@@ -40,7 +40,9 @@ def load_chat_model(spec: str) -> Any:
     from langchain.chat_models import init_chat_model
 
     if ":" not in spec:
-        raise ConfigError(f"NEWSBOT_LLM must look like provider:model (e.g. openai:gpt-4o-mini), got {spec!r}")
+        raise ConfigError(
+            f"NEWSBOT_LLM must look like provider:model (e.g. openai:gpt-4o-mini), got {spec!r}"
+        )
     try:
         return init_chat_model(spec)
     except Exception as exc:  # missing provider package, missing key, unknown provider
@@ -98,9 +100,14 @@ def _best_quote(claim: str, passage_text: str) -> tuple[str, int, int]:
     return passage_text[a:b], a, b
 
 
-def verify(
-    draft: str, passages: Sequence[Passage], embedder: Embedder
-) -> tuple[str, list[Citation]] | None:
+def _attach(claim: str, n: int) -> str:
+    """``"It rose."`` → ``"It rose [n]."``: the marker goes before the closing punctuation."""
+    claim = claim.rstrip()
+    body, end = (claim[:-1], claim[-1]) if claim[-1:] in ".!?" else (claim, "")
+    return f"{body.rstrip()} [{n}]{end}"
+
+
+def verify(draft: str, passages: Sequence[Passage], embedder: Embedder) -> tuple[str, list[Citation]] | None:
     """Keep only supported sentences, with corrected citation numbers; None when nothing survives."""
     sentences = [draft[a:b] for a, b in sentence_spans(draft)]
     claims = [(strip_markers(s), markers(s)) for s in sentences]
@@ -116,7 +123,9 @@ def verify(
     for i, (claim, cited) in enumerate(claims):
         order = [n - 1 for n in cited if 1 <= n <= len(passages)]
         order += [int(j) for j in np.argsort(-similarity[i]) if int(j) not in order]  # corrections
-        support = next((j for j in order if supports(claim, passages[j].chunk.text, float(similarity[i, j]))), None)
+        support = next(
+            (j for j in order if supports(claim, passages[j].chunk.text, float(similarity[i, j]))), None
+        )
         if support is None:
             log.info("dropped an unsupported sentence from the model's answer")
             continue
@@ -124,8 +133,10 @@ def verify(
             numbers[support] = len(numbers) + 1
             quote, a, b = _best_quote(claim, passages[support].chunk.text)
             start = passages[support].chunk.start
-            citations.append(citation_from_passage(numbers[support], passages[support], quote, start + a, start + b))
-        kept.append(f"{claim.rstrip()} [{numbers[support]}]")
+            citations.append(
+                citation_from_passage(numbers[support], passages[support], quote, start + a, start + b)
+            )
+        kept.append(_attach(claim, numbers[support]))
     if not kept:
         return None
     return " ".join(kept), citations

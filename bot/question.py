@@ -13,10 +13,22 @@ _METRICS: list[tuple[str, re.Pattern[str]]] = [
     ("market_cap", re.compile(r"\bmarket\s*cap(?:itali[sz]ation)?\b|\bvaluation\b", re.I)),
     ("volume", re.compile(r"\b(?:trading\s+)?volume\b", re.I)),
     ("dominance", re.compile(r"\bdominance\b|\bshare of the (?:\w+\s+)?market\b", re.I)),
-    ("change", re.compile(r"\b(?:change[ds]?|percent|%|gain(?:ed)?|los[st]|up|down|r[io]se|fall|fell|drop(?:ped)?|"
-                          r"shift(?:ed)?|move[ds]?)\b", re.I)),
-    ("price", re.compile(r"\bprice[ds]?\b|\btrad(?:e|es|ed|ing)\b|\bworth\b|\bcost(?:s)?\b|\bvalue\b|\bhow much\b|"
-                         r"\bquote[ds]?\b|\bselling\b|\bclosed?\b|\bpriced\b", re.I)),
+    (
+        "change",
+        re.compile(
+            r"\b(?:change[ds]?|percent|%|gain(?:ed)?|los[st]|up|down|r[io]se|fall|fell|drop(?:ped)?|"
+            r"shift(?:ed)?|move[ds]?)\b",
+            re.I,
+        ),
+    ),
+    (
+        "price",
+        re.compile(
+            r"\bprice[ds]?\b|\btrad(?:e|es|ed|ing)\b|\bworth\b|\bcost(?:s)?\b|\bvalue\b|\bhow much\b|"
+            r"\bquote[ds]?\b|\bselling\b|\bclosed?\b|\bpriced\b",
+            re.I,
+        ),
+    ),
 ]
 _PREDICTION = re.compile(
     r"\b(will|going to|gonna|forecast|predict(?:ion|ed)?|projected|expected to|outlook|target|"
@@ -28,7 +40,9 @@ _YES_NO_FUTURE = re.compile(
     r"happen|pass|be elected|become|surge|recover|collapse|beat|lose)\b",
     re.I,
 )
-_WH = re.compile(r"\b(who|whom|whose|what|when|where|which|why|how many|how much|how long|how old|how)\b", re.I)
+_WH = re.compile(
+    r"\b(who|whom|whose|what|when|where|which|why|how many|how much|how long|how old|how)\b", re.I
+)
 
 
 @dataclass(frozen=True)

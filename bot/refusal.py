@@ -49,7 +49,9 @@ def market_decision(parsed: ParsedQuestion, catalog: Catalog) -> Decision | None
     latest_row = chosen[0]
     latest = date.fromisoformat(latest_row["as_of"])
     label = METRIC_LABELS.get(parsed.metric or "price", "price")
-    stated = f"My latest market data for {asset} is from {human_date(latest)}: {label} {_figure(latest_row)} [1]."
+    stated = (
+        f"My latest market data for {asset} is from {human_date(latest)}: {label} {_figure(latest_row)} [1]."
+    )
     if parsed.prediction:
         text = f"I can't predict where {asset} is going; I only report dated figures from the news. {stated}"
         return Decision("prediction", text, latest.isoformat(), (latest_row,))
@@ -76,8 +78,9 @@ def coverage_refusal(parsed: ParsedQuestion, coverage: dict[str, Any]) -> Decisi
     period = parsed.period
     if parsed.prediction:
         runs_to = f" My news runs to {human_date(last)}." if last else ""
-        return Decision("prediction", f"I can't predict future events; I only report what the news says.{runs_to}",
-                        last)
+        return Decision(
+            "prediction", f"I can't predict future events; I only report what the news says.{runs_to}", last
+        )
     if period is None or period.implicit or last is None:
         return None
     if period.start > date.fromisoformat(last) or period.start > parsed.as_of:

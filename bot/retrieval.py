@@ -112,7 +112,11 @@ class HybridRetriever:
                 continue
             seen.add(fp)
             per_article[record.article_id] = per_article.get(record.article_id, 0) + 1
-            chosen.append(Passage(record, fused[cid], dense_rank=dense_rank.get(cid), lexical_rank=lexical_rank.get(cid)))
+            chosen.append(
+                Passage(
+                    record, fused[cid], dense_rank=dense_rank.get(cid), lexical_rank=lexical_rank.get(cid)
+                )
+            )
             if len(chosen) >= self.k:
                 break
         if chosen:

@@ -17,7 +17,7 @@ from langchain_core.runnables import Runnable, RunnableLambda
 
 from bot.answer import Answer, Citation, Refusal
 from bot.citations import citation_from_passage, citation_from_snapshot
-from bot.extractive import Candidate, candidates, choose, coverage, question_weights, rerank_by_meaning
+from bot.extractive import Candidate, candidates, choose, question_weights, rerank_by_meaning
 from bot.followup import History, rewrite_followup
 from bot.question import ParsedQuestion, parse_question
 from bot.refusal import Decision, coverage_refusal, market_decision, no_evidence_text
@@ -82,7 +82,9 @@ class Answerer:
 
     def _understand(self, inputs: dict[str, Any]) -> _Turn:
         as_of = inputs.get("as_of") or self.settings.as_of or date.today()
-        turn = _Turn(str(inputs["question"]).strip(), as_of, tuple(inputs.get("history") or ()), time.perf_counter())
+        turn = _Turn(
+            str(inputs["question"]).strip(), as_of, tuple(inputs.get("history") or ()), time.perf_counter()
+        )
         turn.standalone = self._standalone(turn.question, turn.history)
         turn.parsed = parse_question(turn.standalone, as_of)
         return turn
@@ -121,8 +123,14 @@ class Answerer:
 
     # ---- composing the reply ------------------------------------------------------------------
 
-    def _result(self, turn: _Turn, text: str, citations: list[Citation], refusal: Refusal | None,
-                answerer: str = "extractive") -> Answer:
+    def _result(
+        self,
+        turn: _Turn,
+        text: str,
+        citations: list[Citation],
+        refusal: Refusal | None,
+        answerer: str = "extractive",
+    ) -> Answer:
         return Answer(turn.question, turn.as_of, text, citations, refusal, turn.standalone, answerer)
 
     def _compose(self, turn: _Turn) -> Answer:
@@ -133,25 +141,30 @@ class Answerer:
             return self._result(turn, decision.text, cites, refusal)
         coverage_now = self.index.catalog.coverage(turn.as_of)
         if not turn.question:
-            return self._result(turn, "Ask me a question about the news.", [], Refusal("no_evidence", coverage_now["last"]))
+            return self._result(
+                turn, "Ask me a question about the news.", [], Refusal("no_evidence", coverage_now["last"])
+            )
         passages = turn.retrieval.passages if turn.retrieval else []
         assert turn.parsed is not None
         weights = question_weights(turn.parsed.text, self.index.catalog.idf)
         found = candidates(turn.parsed, passages, weights)
         ranked = rerank_by_meaning(found, turn.retrieval.query_vector, self.embedder.embed) if found else []
-        best_relevance = max(
-            (relevance(passages[c.passage].dense, c.coverage) for c in ranked), default=0.0
-        )
+        best_relevance = max((relevance(passages[c.passage].dense, c.coverage) for c in ranked), default=0.0)
         if best_relevance < MIN_RELEVANCE:
-            return self._result(turn, no_evidence_text(coverage_now), [],
-                                Refusal("no_evidence", coverage_now["last"]))
+            return self._result(
+                turn, no_evidence_text(coverage_now), [], Refusal("no_evidence", coverage_now["last"])
+            )
         if self.llm is not None:
             from bot.llm import llm_answer
 
-            drafted = llm_answer(self.llm, turn.standalone, passages, self.embedder, timeout=self.settings.llm_timeout)
+            drafted = llm_answer(
+                self.llm, turn.standalone, passages, self.embedder, timeout=self.settings.llm_timeout
+            )
             if drafted is not None:
                 text, citations = drafted
-                return self._result(turn, text, citations, None, answerer=getattr(self.llm, "model_name", "") or "llm")
+                return self._result(
+                    turn, text, citations, None, answerer=getattr(self.llm, "model_name", "") or "llm"
+                )
         return self._extractive(turn, ranked)
 
     def _extractive(self, turn: _Turn, ranked: Sequence[Candidate]) -> Answer:
@@ -164,13 +177,25 @@ class Answerer:
         for c in chosen:
             if c.passage not in numbers:
                 numbers[c.passage] = len(numbers) + 1
-                citations.append(citation_from_passage(numbers[c.passage], passages[c.passage], c.text, c.start, c.end))
+                citations.append(
+                    citation_from_passage(numbers[c.passage], passages[c.passage], c.text, c.start, c.end)
+                )
             else:  # a second sentence from the same passage extends that citation's quote
                 n = numbers[c.passage] - 1
                 prev = citations[n]
                 quote = prev.quote + " … " + c.text
-                citations[n] = Citation(prev.n, prev.article_id, prev.title, prev.source, prev.published, prev.url,
-                                        quote, prev.chunk_id, min(prev.start, c.start), max(prev.end, c.end))
+                citations[n] = Citation(
+                    prev.n,
+                    prev.article_id,
+                    prev.title,
+                    prev.source,
+                    prev.published,
+                    prev.url,
+                    quote,
+                    prev.chunk_id,
+                    min(prev.start, c.start),
+                    max(prev.end, c.end),
+                )
             parts.append(f"{c.text} [{numbers[c.passage]}]")
         return self._result(turn, " ".join(parts), citations, None)
 

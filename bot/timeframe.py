@@ -23,10 +23,13 @@ class Period:
 _MONTHS = {m.lower(): i for i, m in enumerate(calendar.month_name) if m}
 _MONTHS.update({m.lower(): i for i, m in enumerate(calendar.month_abbr) if m})
 _MONTHS["sept"] = 9
-_MONTH_YEAR = re.compile(r"\b(" + "|".join(sorted(_MONTHS, key=len, reverse=True)) + r")\.?\s+((?:19|20|21)\d\d)\b", re.I)
+_MONTH_YEAR = re.compile(
+    r"\b(" + "|".join(sorted(_MONTHS, key=len, reverse=True)) + r")\.?\s+((?:19|20|21)\d\d)\b", re.I
+)
 _YEAR = re.compile(r"\b(?:in|during|of|for|by|since)\s+((?:19|20|21)\d\d)\b|\b((?:19|20|21)\d\d)\b", re.I)
 _NOW = re.compile(
-    r"\b(now|right now|currently|current|at the moment|at present|presently|today|tonight|latest|these days)\b", re.I
+    r"\b(now|right now|currently|current|at the moment|at present|presently|today|tonight|latest|these days)\b",
+    re.I,
 )
 _PRESENT_MARKET = re.compile(
     r"\b(is|are)\s+(?:\w+\s+){0,3}?(trading|priced|worth|valued|selling|going for)\b|\b(trades|costs|sells)\b"

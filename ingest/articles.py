@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from datetime import date
+from pathlib import Path
 
 from ingest.clean import clean_text, clean_title
 from ingest.dates import infer_published, parse_date
@@ -34,19 +35,27 @@ def _title_from_text(text: str) -> str:
     return first if len(first) <= 120 else first[:117].rsplit(" ", 1)[0] + "…"
 
 
-def stable_id(record_id: str, url: str, text: str) -> str:
-    """The record's own id, else one derived from its URL, else from its text."""
+def stable_id(record_id: str, url: str, text: str, origin: str = "") -> str:
+    """The record's own id, else one from its URL, else from its file (one article a file), else its text."""
     if record_id:
         return record_id
     if url:
         return "url-" + hashlib.sha1(url.encode()).hexdigest()[:16]
+    if origin and Path(origin).is_file():  # an edited .txt/.md keeps its id and is updated in place
+        return "file-" + hashlib.sha1(str(Path(origin).resolve()).encode()).hexdigest()[:16]
     return "txt-" + hashlib.sha1(text.encode()).hexdigest()[:16]
 
 
 def content_hash(article: Article) -> str:
     """A hash of everything stored about an article; unchanged input gives the same hash."""
-    parts = [article.title, article.text, article.published.isoformat(), article.url, article.source,
-             "|".join(article.authors)]
+    parts = [
+        article.title,
+        article.text,
+        article.published.isoformat(),
+        article.url,
+        article.source,
+        "|".join(article.authors),
+    ]
     return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
 
 
@@ -60,8 +69,11 @@ def to_article(record: RawRecord, *, max_bytes: int, today: date | None = None) 
     f = record.fields
     raw_text = _as_text(f.get("text"))
     if len(raw_text.encode("utf-8", "ignore")) > max_bytes:
-        raise InputError(record.origin, f"record text is {len(raw_text) / 1e6:.1f} MB, over the "
-                                        f"{max_bytes / 1e6:.1f} MB limit (NEWSBOT_MAX_RECORD_BYTES)")
+        raise InputError(
+            record.origin,
+            f"record text is {len(raw_text) / 1e6:.1f} MB, over the "
+            f"{max_bytes / 1e6:.1f} MB limit (NEWSBOT_MAX_RECORD_BYTES)",
+        )
     text = clean_text(raw_text)
     if not text:
         reason = "record has no text field" if f.get("text") is None else "record text is empty"
@@ -75,10 +87,12 @@ def to_article(record: RawRecord, *, max_bytes: int, today: date | None = None) 
         published = infer_published(text, today=today)
         inferred = True
         if published is None:
-            raise InputError(record.origin, "no publication date in the record and none mentioned in its text")
+            raise InputError(
+                record.origin, "no publication date in the record and none mentioned in its text"
+            )
     url = _as_text(f.get("url")).strip()
     return Article(
-        id=stable_id(_as_text(f.get("id")).strip(), url, text),
+        id=stable_id(_as_text(f.get("id")).strip(), url, text, record.origin),
         title=title,
         text=text,
         published=published,

@@ -17,7 +17,8 @@ from ingest.errors import NewsbotError
 from ingest.settings import Settings
 
 DataDir = Annotated[
-    Path | None, typer.Option("--data-dir", help="Where the index lives (default: $NEWSBOT_DATA_DIR or ./data).")
+    Path | None,
+    typer.Option("--data-dir", help="Where the index lives (default: $NEWSBOT_DATA_DIR or ./data)."),
 ]
 JsonFlag = Annotated[bool, typer.Option("--json", help="Machine-readable output.")]
 err = Console(stderr=True, highlight=False)
@@ -41,7 +42,9 @@ def fail(exc: NewsbotError) -> typer.Exit:
 
 
 def ingest_command(
-    paths: Annotated[list[str], typer.Argument(help="Files, folders, globs, http(s) URLs, or - for JSON lines on stdin.")],
+    paths: Annotated[
+        list[str], typer.Argument(help="Files, folders, globs, http(s) URLs, or - for JSON lines on stdin.")
+    ],
     data_dir: DataDir = None,
     as_json: JsonFlag = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
@@ -61,9 +64,15 @@ def ingest_command(
 
     show_progress = not quiet and not as_json and err.is_terminal
     with Progress(
-        TextColumn("[bold]ingest"), BarColumn(), MofNCompleteColumn(), TextColumn("articles"),
-        TextColumn("{task.fields[chunks]} chunks · {task.fields[rate]:.1f} chunks/s"), TimeElapsedColumn(),
-        console=err, disable=not show_progress, transient=True,
+        TextColumn("[bold]ingest"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("articles"),
+        TextColumn("{task.fields[chunks]} chunks · {task.fields[rate]:.1f} chunks/s"),
+        TimeElapsedColumn(),
+        console=err,
+        disable=not show_progress,
+        transient=True,
     ) as bar:
         task = bar.add_task("ingest", total=None, chunks=0, rate=0.0)
 
@@ -73,8 +82,14 @@ def ingest_command(
 
         try:
             report = run_ingest(
-                paths, index, embedder, stdin=sys.stdin, on_error=show_error, progress=progress,
-                max_record_bytes=settings.max_record_bytes, batch_size=settings.embedding_batch_size,
+                paths,
+                index,
+                embedder,
+                stdin=sys.stdin,
+                on_error=show_error,
+                progress=progress,
+                max_record_bytes=settings.max_record_bytes,
+                batch_size=settings.embedding_batch_size,
             )
         except NewsbotError as exc:
             raise fail(exc) from None
@@ -166,7 +181,9 @@ def check_command(data_dir: DataDir = None, as_json: JsonFlag = False) -> None:
     if as_json:
         out.print_json(json.dumps({"consistent": not bad, **problems}))
     else:
-        out.print("consistent" if not bad else "\n".join(f"{k}: {len(v)} e.g. {v[:3]}" for k, v in bad.items()))
+        out.print(
+            "consistent" if not bad else "\n".join(f"{k}: {len(v)} e.g. {v[:3]}" for k, v in bad.items())
+        )
     raise typer.Exit(1 if bad else 0)
 
 

@@ -88,7 +88,13 @@ def _onnx_copy(source: Path, cache_dir: Path) -> Path:
 
     tmp = cache_dir / f".{target.name}.tmp{os.getpid()}"
     shutil.rmtree(tmp, ignore_errors=True)
-    model = SentenceTransformer(str(source), backend="onnx", device="cpu")
+    st_log = logging.getLogger("sentence_transformers")
+    level = st_log.level
+    st_log.setLevel(logging.ERROR)  # the export's "no model.onnx found" chatter is expected here
+    try:
+        model = SentenceTransformer(str(source), backend="onnx", device="cpu")
+    finally:
+        st_log.setLevel(level)
     model.save_pretrained(str(tmp))
     try:
         tmp.rename(target)  # atomic: a half-written export is never used
@@ -104,14 +110,18 @@ def load_embedder(name: str, backend: str = "auto", cache_dir: Path | None = Non
     import warnings
 
     from sentence_transformers import SentenceTransformer
+    from transformers.utils import logging as hf_logging
 
+    hf_logging.set_verbosity_error()  # load-time deprecation chatter is not for users
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             if use_onnx and cache_dir is not None:
                 try:
                     cache_dir.mkdir(parents=True, exist_ok=True)
-                    model = SentenceTransformer(str(_onnx_copy(path, cache_dir)), backend="onnx", device="cpu")
+                    model = SentenceTransformer(
+                        str(_onnx_copy(path, cache_dir)), backend="onnx", device="cpu"
+                    )
                     return Embedder(model, name, "onnx")
                 except Exception as exc:  # an export failure is not fatal: torch gives the same vectors
                     if backend == "onnx":

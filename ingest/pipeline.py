@@ -38,9 +38,14 @@ class IngestReport:
 
     def as_dict(self) -> dict[str, object]:
         return {
-            "new": self.new, "updated": self.updated, "unchanged": self.unchanged,
-            "duplicates": self.duplicates, "failed": self.failed, "chunks": self.chunks,
-            "tokens": self.tokens, "seconds": round(self.seconds, 3),
+            "new": self.new,
+            "updated": self.updated,
+            "unchanged": self.unchanged,
+            "duplicates": self.duplicates,
+            "failed": self.failed,
+            "chunks": self.chunks,
+            "tokens": self.tokens,
+            "seconds": round(self.seconds, 3),
             "chunks_per_second": round(self.chunks / self.seconds, 2) if self.seconds else 0.0,
             "errors": self.errors,
         }
@@ -60,6 +65,7 @@ class _Planner:
     redo: set[str]
     seen_hashes: dict[str, str] = field(default_factory=dict)
     seen_urls: dict[str, str] = field(default_factory=dict)
+    aliases: list[tuple[str, str]] = field(default_factory=list)  # written once their articles are
 
     def plan(self, item: RawRecord | InputError) -> PreparedArticle | None:
         if isinstance(item, InputError):
@@ -78,7 +84,7 @@ class _Planner:
         if twin is None and existing is None:
             twin = self.index.find_duplicate(article.id, article.url, text_key)
         if twin is not None and twin != article.id:
-            self.index.add_alias(article.id, twin)
+            self.aliases.append((article.id, twin))
             self.report.duplicates += 1
             return None
         self.seen_hashes[text_key] = article.id
@@ -89,7 +95,10 @@ class _Planner:
         else:
             self.report.updated += 1
         return PreparedArticle(
-            article, digest, text_key, chunk_article(article.id, article.text, digest),
+            article,
+            digest,
+            text_key,
+            chunk_article(article.id, article.text, digest),
             extract_snapshots(article.text, article.id, article.published),
         )
 
@@ -160,8 +169,9 @@ def run_ingest(
     started = time.perf_counter()
     redo = set(index.pending_ids())  # interrupted by a crash last time: redone whatever their hash
     if redo:
-        index.db.execute(f"UPDATE articles SET content_hash = '' WHERE id IN ({','.join('?' * len(redo))})",
-                         sorted(redo))
+        index.db.execute(
+            f"UPDATE articles SET content_hash = '' WHERE id IN ({','.join('?' * len(redo))})", sorted(redo)
+        )
     planner = _Planner(index, report, on_error, max_record_bytes, redo)
     reader = read_inputs(list(inputs), stdin=stdin)
     batches = _in_thread(_batches(planner.plan(item) for item in reader), maxsize=4)
@@ -200,5 +210,7 @@ def run_ingest(
         writer.join()
     if write_failure:
         raise write_failure[0]
+    for alias, twin in planner.aliases:
+        index.add_alias(alias, twin)
     report.seconds = time.perf_counter() - started
     return report

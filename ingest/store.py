@@ -63,8 +63,11 @@ class Index:
 
     def add_alias(self, alias: str, article_id: str) -> None:
         """Remember that ``alias`` arrived with the same content as ``article_id``."""
-        if alias != article_id:
-            self.db.execute("INSERT OR IGNORE INTO aliases(alias, article_id) VALUES (?, ?)", (alias, article_id))
+        if alias != article_id:  # only once the article itself is stored
+            self.db.execute(
+                "INSERT OR IGNORE INTO aliases(alias, article_id) SELECT ?, id FROM articles WHERE id = ?",
+                (alias, article_id),
+            )
 
     def write(self, batch: Sequence[PreparedArticle], embeddings: np.ndarray) -> None:
         """Store a batch of articles and the vectors of their chunks (rows of ``embeddings`` in order)."""
@@ -113,8 +116,20 @@ class Index:
                    published=excluded.published, date_inferred=excluded.date_inferred, url=excluded.url,
                    authors=excluded.authors, text=excluded.text, content_hash=excluded.content_hash,
                    text_hash=excluded.text_hash,                    origin=excluded.origin, status='pending', ingested_at=excluded.ingested_at""",
-            (a.id, a.title, a.source, a.published.isoformat(), int(a.date_inferred), a.url,
-             json.dumps(list(a.authors)), a.text, p.content_hash, p.text_hash, a.origin, now),
+            (
+                a.id,
+                a.title,
+                a.source,
+                a.published.isoformat(),
+                int(a.date_inferred),
+                a.url,
+                json.dumps(list(a.authors)),
+                a.text,
+                p.content_hash,
+                p.text_hash,
+                a.origin,
+                now,
+            ),
         )
         self.db.executemany(
             "INSERT INTO chunks(id, article_id, position, start, end, title, text) VALUES (?, ?, ?, ?, ?, ?, ?)",
@@ -123,8 +138,21 @@ class Index:
         self.db.executemany(
             """INSERT INTO snapshots(article_id, asset, metric, value, unit, period, as_of, sentence, start, end)
                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
-            [(a.id, s.asset, s.metric, s.value, s.unit, s.period, s.as_of.isoformat(), s.sentence, s.start, s.end)
-             for s in p.snapshots],
+            [
+                (
+                    a.id,
+                    s.asset,
+                    s.metric,
+                    s.value,
+                    s.unit,
+                    s.period,
+                    s.as_of.isoformat(),
+                    s.sentence,
+                    s.start,
+                    s.end,
+                )
+                for s in p.snapshots
+            ],
         )
 
     def pending_ids(self) -> list[str]:

@@ -66,7 +66,9 @@ class ChromaVectors:
             self.collection.upsert(
                 ids=list(ids[i : i + self.max_batch]),
                 embeddings=embeddings[i : i + self.max_batch],
-                metadatas=[{k: v for k, v in m.items() if v is not None} for m in metadatas[i : i + self.max_batch]],
+                metadatas=[
+                    {k: v for k, v in m.items() if v is not None} for m in metadatas[i : i + self.max_batch]
+                ],
             )
 
     def delete(self, ids: Sequence[str]) -> None:
@@ -96,12 +98,16 @@ class ChromaVectors:
         if not ids:
             return {}
         got = self.collection.get(ids=list(ids), include=["embeddings"])
-        return {cid: np.asarray(e, dtype=np.float32) for cid, e in zip(got["ids"], got["embeddings"], strict=True)}
+        return {
+            cid: np.asarray(e, dtype=np.float32) for cid, e in zip(got["ids"], got["embeddings"], strict=True)
+        }
 
     def count(self) -> int:
         return int(self.collection.count())
 
-    def query(self, embedding: np.ndarray, k: int, max_published: date | None = None) -> list[tuple[str, float]]:
+    def query(
+        self, embedding: np.ndarray, k: int, max_published: date | None = None
+    ) -> list[tuple[str, float]]:
         """The ``k`` nearest chunk ids with cosine similarity, optionally only up to a publication date."""
         where = {"published_ord": {"$lte": date_ordinal(max_published)}} if max_published else None
         try:
@@ -110,4 +116,6 @@ class ChromaVectors:
             )
         except Exception as exc:
             raise IndexUnavailable(f"Chroma query failed: {exc}") from exc
-        return [(cid, 1.0 - float(d)) for cid, d in zip(result["ids"][0], result["distances"][0], strict=True)]
+        return [
+            (cid, 1.0 - float(d)) for cid, d in zip(result["ids"][0], result["distances"][0], strict=True)
+        ]

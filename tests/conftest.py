@@ -12,8 +12,18 @@ REPO = Path(__file__).resolve().parent.parent
 SHARED_DATA = REPO.parent / "shared" / "data"
 EXAMPLES = REPO / "examples" / "articles"
 _ISOLATED = (
-    "NEWSBOT_", "SLACK_", "CHROMA_", "REDIS_URL", "HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy",
-    "ALL_PROXY", "all_proxy", "NO_PROXY", "no_proxy",
+    "NEWSBOT_",
+    "SLACK_",
+    "CHROMA_",
+    "REDIS_URL",
+    "HTTP_PROXY",
+    "HTTPS_PROXY",
+    "http_proxy",
+    "https_proxy",
+    "ALL_PROXY",
+    "all_proxy",
+    "NO_PROXY",
+    "no_proxy",
 )
 
 

@@ -31,7 +31,9 @@ def chroma_server(tmp_path: Path):  # type: ignore[no-untyped-def]
     port = _free_port()
     proc = subprocess.Popen(
         [exe, "run", "--path", str(tmp_path / "chroma-server"), "--host", "127.0.0.1", "--port", str(port)],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env={"RUST_LOG": "warn", "PATH": "/usr/bin:/bin"},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        env={"RUST_LOG": "warn", "PATH": "/usr/bin:/bin"},
     )
     deadline = time.time() + 30
     while time.time() < deadline:

@@ -9,8 +9,10 @@ from ingest.sentences import split_sentences
 def _article(paragraphs: int = 12) -> str:
     lines = []
     for p in range(paragraphs):
-        sentences = [f"Paragraph {p} sentence {s} tells the reader about the harbor ferry number {p * 10 + s}."
-                     for s in range(4)]
+        sentences = [
+            f"Paragraph {p} sentence {s} tells the reader about the harbor ferry number {p * 10 + s}."
+            for s in range(4)
+        ]
         lines.append(" ".join(sentences))
     return "\n\n".join(lines)
 
@@ -40,7 +42,7 @@ def test_chunks_are_verbatim_slices_within_the_window() -> None:
 def test_consecutive_chunks_overlap_by_a_short_sentence_and_cover_everything() -> None:
     text = _article()
     spans = chunk_spans(text)
-    for (a1, b1), (a2, b2) in zip(spans, spans[1:], strict=False):
+    for (_a1, b1), (a2, b2) in zip(spans, spans[1:], strict=False):
         assert a2 < b1, "consecutive chunks should share their boundary sentence"
         assert b2 > b1
     covered = set()

@@ -23,16 +23,24 @@ def _corpus(path: Path, n: int) -> Path:
         for i in range(n):
             body = " ".join(
                 f"Report {i} paragraph {p}: the {words[(i + p) % 10]} plan number {i * 7 + p} was debated "
-                f"by the Brackenford council for {p + 2} hours." for p in range(30)
+                f"by the Brackenford council for {p + 2} hours."
+                for p in range(30)
             )
-            f.write(json.dumps({"id": f"k{i}", "title": f"Story {i}", "published": "2024-05-01", "text": body}) + "\n")
+            f.write(
+                json.dumps({"id": f"k{i}", "title": f"Story {i}", "published": "2024-05-01", "text": body})
+                + "\n"
+            )
     return path
 
 
 def _run(corpus: Path, data_dir: Path) -> subprocess.Popen[bytes]:
     env = {**os.environ, "NEWSBOT_DATA_DIR": str(data_dir), "NEWSBOT_EMBEDDING_BACKEND": "torch"}
-    return subprocess.Popen([sys.executable, "-m", "ingest", str(corpus), "--quiet", "--json"], env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    return subprocess.Popen(
+        [sys.executable, "-m", "ingest", str(corpus), "--quiet", "--json"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
 
 
 @pytest.mark.integration

@@ -31,10 +31,18 @@ def _write_jsonl(path: Path, records: list[dict]) -> Path:
 
 
 def _story(i: int, text: str | None = None, **extra: object) -> dict:
-    body = text or (f"Story {i} reports that the council of Brackenford approved budget line {i}. "
-                    f"The vote passed {i} to 2 after a long debate about the library roof.")
-    return {"id": f"s{i}", "title": f"Council story {i}", "published": "2024-03-0" + str(1 + i % 9),
-            "source": "Test Desk", "text": body, **extra}
+    body = text or (
+        f"Story {i} reports that the council of Brackenford approved budget line {i}. "
+        f"The vote passed {i} to 2 after a long debate about the library roof."
+    )
+    return {
+        "id": f"s{i}",
+        "title": f"Council story {i}",
+        "published": "2024-03-0" + str(1 + i % 9),
+        "source": "Test Desk",
+        "text": body,
+        **extra,
+    }
 
 
 def test_examples_ingest_with_metadata_dates_and_snapshots(index: Index, embedder) -> None:  # type: ignore[no-untyped-def]
@@ -42,7 +50,9 @@ def test_examples_ingest_with_metadata_dates_and_snapshots(index: Index, embedde
     assert (report.new, report.failed, report.errors) == (4, 0, [])
     stats = index.catalog.stats()
     assert stats["articles"] == 4 and stats["chunks"] == report.chunks == index.vectors.count()
-    fund = next(a for a in index.catalog.list_articles() if "Masayoshi" in index.catalog.article(a["id"])["text"])
+    fund = next(
+        a for a in index.catalog.list_articles() if "Masayoshi" in index.catalog.article(a["id"])["text"]
+    )
     assert fund["published"] == "2025-05-25" and fund["date_inferred"] is True
     assert fund["title"].startswith("SoftBank")
     ferry = index.catalog.article("ex-harbor-ferry")
@@ -55,7 +65,7 @@ def test_examples_ingest_with_metadata_dates_and_snapshots(index: Index, embedde
     assert "108,029.56" in btc["price"]["sentence"]
     assert stats["snapshots"]["Bitcoin"]["newest"] == "2025-05-25"
     # chunks quote the stored article text verbatim at their offsets
-    for cid, chunk in index.catalog.chunks([c for c in index.vectors.all_ids()]).items():
+    for _cid, chunk in index.catalog.chunks([c for c in index.vectors.all_ids()]).items():
         assert index.catalog.article(chunk.article_id)["text"][chunk.start : chunk.end] == chunk.text
 
 
@@ -73,8 +83,10 @@ def test_changed_article_replaces_its_chunks_without_orphans(tmp_path: Path, ind
     feed = _write_jsonl(tmp_path / "a.jsonl", [_story(1), _story(2)])
     ingest(index, embedder, feed)
     old_ids = {c for c in index.vectors.all_ids() if c.startswith("s1#")}
-    _write_jsonl(feed, [_story(1, "The council of Brackenford reversed its vote on Tuesday. The roof waits."),
-                        _story(2)])
+    _write_jsonl(
+        feed,
+        [_story(1, "The council of Brackenford reversed its vote on Tuesday. The roof waits."), _story(2)],
+    )
     report = ingest(index, embedder, feed)
     assert (report.updated, report.unchanged) == (1, 1)
     new_ids = {c for c in index.vectors.all_ids() if c.startswith("s1#")}
@@ -87,8 +99,10 @@ def test_changed_article_replaces_its_chunks_without_orphans(tmp_path: Path, ind
 
 def test_same_story_in_two_files_is_stored_once(tmp_path: Path, index: Index, embedder) -> None:  # type: ignore[no-untyped-def]
     a = _write_jsonl(tmp_path / "a.jsonl", [_story(1)])
-    b = _write_jsonl(tmp_path / "b.jsonl", [{**_story(1), "id": "copy-of-s1"},
-                                            {**_story(2), "id": "s2-url", "url": "https://x.example/2"}])
+    b = _write_jsonl(
+        tmp_path / "b.jsonl",
+        [{**_story(1), "id": "copy-of-s1"}, {**_story(2), "id": "s2-url", "url": "https://x.example/2"}],
+    )
     c = _write_jsonl(tmp_path / "c.jsonl", [{**_story(3), "id": "s3-url", "url": "https://x.example/2"}])
     ingest(index, embedder, a)
     report = ingest(index, embedder, b, c)
@@ -110,12 +124,17 @@ def test_remove_deletes_from_every_store(index: Index, embedder) -> None:  # typ
 def test_bad_records_are_reported_and_the_rest_ingested(tmp_path: Path, index: Index, embedder) -> None:  # type: ignore[no-untyped-def]
     feed = tmp_path / "mixed.jsonl"
     feed.write_text(
-        json.dumps(_story(1)) + "\n"
+        json.dumps(_story(1))
+        + "\n"
         + '{"id": "broken", "text": \n'
-        + json.dumps({"id": "no-text", "title": "Nothing here", "published": "2024-01-01"}) + "\n"
-        + json.dumps({"id": "empty", "title": "Blank", "published": "2024-01-01", "text": "   "}) + "\n"
-        + json.dumps({"id": "huge", "published": "2024-01-01", "text": "word " * 1_300_000}) + "\n"
-        + json.dumps(_story(2)) + "\n",
+        + json.dumps({"id": "no-text", "title": "Nothing here", "published": "2024-01-01"})
+        + "\n"
+        + json.dumps({"id": "empty", "title": "Blank", "published": "2024-01-01", "text": "   "})
+        + "\n"
+        + json.dumps({"id": "huge", "published": "2024-01-01", "text": "word " * 1_300_000})
+        + "\n"
+        + json.dumps(_story(2))
+        + "\n",
         encoding="utf-8",
     )
     binary = tmp_path / "photo.txt"

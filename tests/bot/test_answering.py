@@ -1,0 +1,102 @@
+"""The default extractive answerer over the sample articles: cited answers and refusals in code."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from bot.service import Answerer
+
+SEED_DAY = date(2025, 5, 26)
+
+
+def test_who_proposed_the_fund(answerer: Answerer) -> None:
+    a = answerer.ask("Who proposed the US-Japan fund?", as_of=SEED_DAY)
+    assert not a.refused
+    assert "Masayoshi Son" in a.text and "[1]" in a.text
+    c = a.citations[0]
+    assert "sovereign wealth fund" in c.title.lower() and c.published == "2025-05-25"
+    article = answerer.index.catalog.article(c.article_id)
+    assert article["text"][c.start : c.end] == c.quote  # verbatim, at its offsets
+    assert c.quote in a.text
+
+
+def test_answer_is_deterministic(answerer: Answerer) -> None:
+    first = answerer.ask("What would the fund invest in?", as_of=SEED_DAY)
+    second = answerer.ask("What would the fund invest in?", as_of=SEED_DAY)
+    assert first.text == second.text and "technology and infrastructure" in first.text
+
+
+def test_norway_fund_size(answerer: Answerer) -> None:
+    a = answerer.ask("How much does Norway's sovereign fund hold?", as_of=SEED_DAY)
+    assert "$1.64 trillion" in a.text and not a.refused
+
+
+def test_bitcoin_now_is_refused_citing_the_latest_snapshot(answerer: Answerer) -> None:
+    a = answerer.ask("What is Bitcoin trading at right now?", as_of=date(2026, 1, 10))
+    assert a.refusal is not None and a.refusal.kind == "after_snapshot" and a.refusal.latest == "2025-05-25"
+    assert "May 25, 2025" in a.text and "$108,029.56" in a.text and "[1]" in a.text
+    assert "108,029.56" in a.citations[0].quote
+
+
+def test_bitcoin_on_the_snapshot_day_is_answered(answerer: Answerer) -> None:
+    a = answerer.ask("What did Bitcoin trade at on May 25, 2025?", as_of=date(2026, 1, 10))
+    assert not a.refused and "$108,029.56" in a.text and a.citations
+
+
+def test_relative_times_are_resolved_against_the_as_of_date(answerer: Answerer) -> None:
+    assert (
+        answerer.ask("What was Bitcoin's price yesterday?", as_of=date(2026, 3, 2)).refusal.kind
+        == "after_snapshot"
+    )
+    assert answerer.ask("Bitcoin price next month?", as_of=SEED_DAY).refusal.kind == "after_snapshot"
+    same_day = answerer.ask("What was Bitcoin's price yesterday?", as_of=SEED_DAY)
+    assert not same_day.refused and "108,029.56" in same_day.text
+
+
+def test_prediction_is_refused(answerer: Answerer) -> None:
+    a = answerer.ask("Will Bitcoin reach $150k?", as_of=SEED_DAY)
+    assert a.refusal is not None and a.refusal.kind == "prediction"
+    assert "150" not in a.text.replace("$108,029.56", "")
+
+
+def test_events_after_the_news_are_refused_with_its_last_date(answerer: Answerer) -> None:
+    a = answerer.ask("Who won the 2026 World Cup final?", as_of=date(2026, 8, 1))
+    assert a.refusal is not None and a.refusal.kind == "after_coverage"
+    assert "May 25, 2025" in a.text and a.refusal.latest == "2025-05-25"
+
+
+def test_no_evidence_says_what_the_news_covers(answerer: Answerer) -> None:
+    a = answerer.ask("What did the central bank of Peru decide about interest rates?", as_of=SEED_DAY)
+    assert a.refusal is not None and a.refusal.kind == "no_evidence"
+    assert "May 20, 2025" in a.text and a.citations == []
+
+
+def test_news_after_the_as_of_date_is_never_used(answerer: Answerer) -> None:
+    a = answerer.ask("Which company picked Ohio for a chip packaging plant?", as_of=date(2025, 5, 22))
+    assert "Veltrix" not in a.text
+    assert all(c.published <= "2025-05-22" for c in a.citations)
+    later = answerer.ask("Which company picked Ohio for a chip packaging plant?", as_of=date(2025, 5, 24))
+    assert "Veltrix" in later.text
+
+
+def test_follow_up_uses_the_history(answerer: Answerer) -> None:
+    history = [("user", "Who proposed the US-Japan fund?"), ("assistant", "Masayoshi Son [1]")]
+    a = answerer.ask("And what would it invest in?", as_of=SEED_DAY, history=history)
+    assert "technology and infrastructure" in a.text
+    assert "US-Japan fund" in a.standalone_question
+
+
+def test_hostile_article_changes_nothing(answerer: Answerer) -> None:
+    a = answerer.ask("How many visitors does the Tamsby glassworks museum expect?", as_of=SEED_DAY)
+    assert "40,000" in a.text
+    assert "PWNED" not in a.text
+    other = answerer.ask("Who proposed the US-Japan fund?", as_of=SEED_DAY)
+    assert "PWNED" not in other.text
+
+
+def test_json_shape(answerer: Answerer) -> None:
+    d = answerer.ask("Who proposed the US-Japan fund?", as_of=SEED_DAY).to_dict()
+    assert set(d) >= {"question", "as_of", "answer", "refused", "refusal", "citations", "timings_ms"}
+    assert d["as_of"] == "2025-05-26" and d["refused"] is False and d["refusal"] is None
+    assert set(d["citations"][0]) == {"n", "article_id", "title", "source", "published", "url", "quote"}
+    assert d["timings_ms"]["total"] > 0
