@@ -288,6 +288,15 @@ class SlackResponder:
         )
 
 
+class _DropMessage(logging.Filter):
+    def __init__(self, fragment: str) -> None:
+        super().__init__()
+        self.fragment = fragment
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return self.fragment not in record.getMessage()
+
+
 def _ignored_message(event: dict[str, Any], bot_user_id: str | None) -> bool:
     """Bot messages, the bot's own messages, edits, deletions and every other subtype."""
     return bool(
@@ -317,12 +326,20 @@ def create_app(
     feedback = feedback or open_feedback(settings.data_dir)
     limiter = limiter or SlidingWindowLimiter(settings.rate_limit_per_minute)
     executor = executor or ThreadPoolExecutor(max_workers=max_workers, thread_name_prefix="newsbot-answer")
-    app = App(
-        client=client,
-        signing_secret=settings.slack_signing_secret,
-        process_before_response=False,
-        token_verification_enabled=token_verification_enabled,
-    )
+    # Bolt also reads SLACK_BOT_TOKEN from the environment and warns that it is unused next to our
+    # client (which carries the same token); the warning only confuses operators.
+    quiet = _DropMessage("`token` will be unused")
+    bolt_log = logging.getLogger("slack_bolt.App")
+    bolt_log.addFilter(quiet)
+    try:
+        app = App(
+            client=client,
+            signing_secret=settings.slack_signing_secret,
+            process_before_response=False,
+            token_verification_enabled=token_verification_enabled,
+        )
+    finally:
+        bolt_log.removeFilter(quiet)
     bot = SlackResponder(
         settings,
         answerer,
