@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from bisect import bisect_right
+from html.parser import HTMLParser
 from itertools import accumulate
 
 # Soft hyphen, zero-width and bidi controls, word joiners, BOM, C0 (but \t, \n), DEL and C1.
@@ -124,5 +125,41 @@ def clean_text(text: str) -> str:
 
 def clean_title(title: str) -> str:
     """Clean a title to one line: same character rules as the text, whitespace collapsed."""
-    text = _normalise_chars(title)
-    return " ".join(text.split())
+    # Collapse first: a line break inside "${\n}" must not survive to hide a leftover on the next pass.
+    return " ".join(_normalise_chars(" ".join(title.split())).split())
+
+
+_BLOCKS = frozenset("p div li h1 h2 h3 h4 h5 h6 blockquote tr ul ol table section article".split())
+
+
+class _TagStripper(HTMLParser):
+    """Text of an HTML fragment (feed summaries), with block tags turned into newlines."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self.skip = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.skip += tag in ("script", "style")
+        if tag in _BLOCKS or tag == "br":
+            self.parts.append("\n\n" if tag != "br" else "\n")
+
+    def handle_endtag(self, tag: str) -> None:
+        self.skip -= tag in ("script", "style") and self.skip > 0
+        if tag in _BLOCKS:
+            self.parts.append("\n\n")
+
+    def handle_data(self, data: str) -> None:
+        if not self.skip:
+            self.parts.append(data)
+
+
+def html_to_text(fragment: str) -> str:
+    """Plain text of a small HTML fragment such as a feed entry's summary."""
+    if "<" not in fragment:
+        return fragment.strip()
+    stripper = _TagStripper()
+    stripper.feed(fragment)
+    stripper.close()
+    return re.sub(r"[ \t]*\n[ \t\n]*\n[ \t]*", "\n\n", "".join(stripper.parts)).strip()

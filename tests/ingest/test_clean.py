@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ingest.clean import clean_text, clean_title, is_boilerplate
+from ingest.clean import clean_text, clean_title, html_to_text, is_boilerplate
 
 SEED = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "seed" / "us-japan-fund.txt"
 
@@ -67,10 +67,7 @@ def test_ordinary_lines_are_kept(line: str) -> None:
 
 
 def test_format_number_calls_are_rendered() -> None:
-    text = (
-        "Volume was formatNumber(46430088175, 2) and fees formatNumber(1234567, 1); "
-        "tiny formatNumber(12.5, 2)."
-    )
+    text = "Volume was formatNumber(46430088175, 2) and fees formatNumber(1234567, 1); tiny formatNumber(12.5, 2)."
     assert clean_text(text) == "Volume was 46.43 billion and fees 1.2 million; tiny 12.50."
     assert clean_text("Cap formatNumber(2150000000000, 2).") == "Cap 2.15 trillion."
 
@@ -82,6 +79,12 @@ def test_other_template_leftovers_are_removed() -> None:
 
 def test_title_is_one_line() -> None:
     assert clean_title("  Markets\n rally\u200b  again\t") == "Markets rally again"
+
+
+def test_html_fragment_to_text() -> None:
+    fragment = "<p>First &amp; <b>bold</b>.</p><script>x()</script><ul><li>one</li><li>two</li></ul>line<br>break"
+    assert html_to_text(fragment) == "First & bold.\n\none\n\ntwo\n\nline\nbreak"
+    assert html_to_text("  plain text  ") == "plain text"
 
 
 def test_seed_article_template_call_is_rendered() -> None:

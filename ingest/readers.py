@@ -1,0 +1,325 @@
+"""Readers: files, folders, globs, stdin and URLs into RawRecords; bad inputs become InputErrors."""
+
+from __future__ import annotations
+
+import csv
+import glob
+import gzip
+import http.client
+import io
+import json
+import os
+import re
+import sys
+import urllib.error
+import urllib.request
+import zlib
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from typing import Any, TextIO
+
+from ingest.clean import html_to_text
+from ingest.dates import parse_date
+from ingest.errors import InputError
+from ingest.models import RawRecord
+
+Item = RawRecord | InputError
+Fetch = Callable[[str], tuple[bytes, str]]
+
+EXTENSIONS = (".jsonl.gz", ".jsonl", ".ndjson", ".json", ".csv", ".txt", ".md", ".html", ".htm", ".xml",
+              ".rss", ".atom")  # fmt: skip
+# fmt: off
+_FIELDS = {
+    "id": ("id", "doc_id", "article_id", "guid"), "title": ("title", "headline"),
+    "text": ("text", "body", "content", "article"),
+    "published": ("published", "publish_date", "date", "pubdate", "published_at"),
+    "url": ("url", "link"), "source": ("source", "publisher"), "authors": ("authors", "author"),
+}
+# fmt: on
+_MAX_FETCH = 50_000_000
+_TITLE_MARK = re.compile(r"^(?:#{1,6}\s+|[-*+•>]\s+|\d+[.)]\s+)+")
+_JSON_TYPES = {list: "an array", str: "a string", int: "a number", float: "a number", bool: "a boolean"}
+
+
+def normalise_fields(d: Mapping[str, Any]) -> dict[str, Any]:
+    """Canonical keys (id, title, text, published, url, source, authors); absent stay absent, unknown go."""
+    lowered = {k.lower(): v for k, v in d.items() if isinstance(k, str)}
+    out: dict[str, Any] = {}
+    for key, names in _FIELDS.items():
+        value = next((lowered[n] for n in names if lowered.get(n) not in (None, "", [])), None)
+        if value is None:
+            continue
+        if key == "authors":
+            value = _authors(value)
+        elif key in ("id", "source") and isinstance(value, int | float | dict):
+            value = str(value.get("name", "")) if isinstance(value, dict) else str(value)
+        out[key] = value
+    return out
+
+
+def _authors(value: Any) -> list[str]:
+    items = value if isinstance(value, list) else re.split(r",|;| and ", str(value))
+    names = [str(a.get("name", "")) if isinstance(a, dict) else str(a) for a in items]
+    return [n for n in (re.sub(r"^by\s+", "", n.strip(), flags=re.I).strip() for n in names) if n]
+
+
+def read_inputs(
+    inputs: Sequence[str], stdin: TextIO | None = None, fetch: Fetch | None = None, max_record_bytes: int = 5_000_000
+) -> Iterator[Item]:
+    """Yield a RawRecord per article in ``inputs``, or an InputError per bad input, and go on."""
+    for item in inputs:
+        if item == "-":
+            stream = stdin if stdin is not None else sys.stdin
+            source = getattr(stream, "buffer", None) or stream
+            yield from _jsonl(source, "<stdin>", max_record_bytes)
+        elif item.startswith(("http://", "https://")):
+            yield from _read_url(item, fetch or _urlopen, max_record_bytes)
+        elif os.path.isdir(item) or (any(c in item for c in "*?[") and not os.path.lexists(item)):
+            yield from _read_many(item, max_record_bytes)
+        elif not os.path.lexists(item):
+            yield InputError(item, "no such file or directory")
+        elif _kind(item) is None:
+            yield InputError(item, f"unsupported file type; expected one of {', '.join(EXTENSIONS)}")
+        else:
+            yield from _read_file(item, max_record_bytes)
+
+
+def _kind(path: str) -> str | None:
+    name = path.lower()
+    return next((ext for ext in EXTENSIONS if name.endswith(ext)), None)
+
+
+def _walk(folder: str) -> Iterator[str]:
+    for root, dirs, files in os.walk(folder):
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        for name in sorted(files):
+            if not name.startswith(".") and _kind(name):
+                yield os.path.join(root, name)
+
+
+def _read_many(pattern: str, max_bytes: int) -> Iterator[Item]:
+    """A folder or a glob: every readable file in it, sorted; hidden and unknown files skipped."""
+    matches = [pattern] if os.path.isdir(pattern) else sorted(glob.glob(pattern, recursive=True))
+    paths = [p for m in matches for p in (_walk(m) if os.path.isdir(m) else [m] if _kind(m) else [])]
+    if not paths:
+        yield InputError(pattern, "no readable files in this folder" if os.path.isdir(pattern)
+                         else "no readable files match" if matches else "no files match this pattern")  # fmt: skip
+    for path in paths:
+        yield from _read_file(path, max_bytes)
+
+
+def _read_file(path: str, max_bytes: int) -> Iterator[Item]:
+    kind = _kind(path) or ""
+    try:
+        with gzip.open(path, "rb") if kind == ".jsonl.gz" else open(path, "rb") as f:
+            head = f.read(8192)
+            if b"\0" in head:
+                yield InputError(path, "binary file (NUL bytes), not text")
+            elif kind in (".jsonl", ".ndjson", ".jsonl.gz"):
+                f.seek(0)
+                yield from _jsonl(f, path, max_bytes)
+            else:
+                yield from _read_bytes(head + f.read(), kind, path, max_bytes)
+    except PermissionError:
+        yield InputError(path, "permission denied")
+    except (gzip.BadGzipFile, EOFError, zlib.error) as exc:
+        yield InputError(path, f"not a readable gzip file ({exc or 'truncated'})")
+    except OSError as exc:
+        yield InputError(path, exc.strerror or str(exc))
+
+
+def _read_bytes(data: bytes, kind: str, origin: str, max_bytes: int, url: str | None = None) -> Iterator[Item]:
+    if kind in (".html", ".htm"):
+        yield _html_record(data, origin, url)
+        return
+    if kind in (".xml", ".rss", ".atom"):
+        yield from _feed(data, origin, max_bytes)
+        return
+    text = _decode(data, origin)
+    if isinstance(text, InputError):
+        yield text
+    elif kind == ".json":
+        yield from _json_document(text, origin, max_bytes)
+    elif kind == ".csv":
+        yield from _csv(text, origin, max_bytes)
+    else:
+        yield _record(_text_file(text), origin, max_bytes)
+
+
+def _decode(data: bytes, origin: str) -> str | InputError:
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        return InputError(origin, f"invalid UTF-8 at byte offset {exc.start}")
+
+
+def _record(value: Any, origin: str, max_bytes: int) -> Item:
+    """A RawRecord from a JSON object (or a dict built by a reader), or why it cannot be one."""
+    if not isinstance(value, dict):
+        return InputError(origin, f"JSON value is {_JSON_TYPES.get(type(value), 'null')}, not an object")
+    fields = normalise_fields(value)
+    size = len(fields["text"].encode("utf-8", "replace")) if isinstance(fields.get("text"), str) else 0
+    if size > max_bytes:
+        return InputError(origin, f"record text is {size / 1e6:.1f} MB, over the {max_bytes / 1e6:.1f} MB limit")
+    return RawRecord(fields, origin)
+
+
+def _lines(stream: Any, limit: int) -> Iterator[bytes | str | int]:
+    """Lines of a binary or text stream; an over-long line is skipped and yields its length instead."""
+    while line := stream.readline(limit + 1):
+        newline = b"\n" if isinstance(line, bytes) else "\n"
+        if len(line) <= limit or line.endswith(newline):
+            yield line
+            continue
+        size = len(line)
+        while (rest := stream.readline(1 << 20)) and not rest.endswith(newline):
+            size += len(rest)
+        yield size + len(rest)
+
+
+def _jsonl(stream: Any, origin: str, max_bytes: int) -> Iterator[Item]:
+    offset, lineno = 0, 0
+    lines = _lines(stream, 2 * max_bytes + 65536)
+    try:
+        for lineno, raw in enumerate(lines, 1):  # noqa: B007
+            here, start = f"{origin}:{lineno}", offset
+            if isinstance(raw, int):
+                offset += raw
+                yield InputError(here, f"record is {raw / 1e6:.1f} MB, over the {max_bytes / 1e6:.1f} MB limit")
+                continue
+            offset += len(raw)
+            try:
+                line = raw.decode("utf-8") if isinstance(raw, bytes) else raw
+            except UnicodeDecodeError as exc:
+                yield InputError(here, f"invalid UTF-8 at byte offset {start + exc.start}")
+                continue
+            if not line.strip():
+                continue
+            try:
+                value = json.loads(line.strip().lstrip("\ufeff"))
+            except json.JSONDecodeError as exc:
+                yield InputError(here, f"malformed JSON: {exc.msg} at column {exc.colno}")
+                continue
+            yield _record(value, here, max_bytes)
+    except (EOFError, zlib.error, gzip.BadGzipFile, UnicodeDecodeError) as exc:
+        yield InputError(origin, f"stream is corrupt or truncated after line {lineno}: {exc}")
+
+
+def _json_document(text: str, origin: str, max_bytes: int) -> Iterator[Item]:
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError as exc:
+        if exc.msg == "Extra data" and exc.lineno > 1:  # really JSON lines under a .json name
+            yield from _jsonl(io.StringIO(text), origin, max_bytes)
+        else:
+            yield InputError(origin, f"malformed JSON: {exc.msg} at line {exc.lineno} column {exc.colno}")
+        return
+    if isinstance(value, dict) and isinstance(value.get("articles"), list):
+        value = value["articles"]
+    if isinstance(value, list):
+        for i, item in enumerate(value):
+            yield _record(item, f"{origin}[#{i}]", max_bytes)
+    elif isinstance(value, dict):
+        yield _record(value, origin, max_bytes)
+    else:
+        yield InputError(origin, f"JSON value is {_JSON_TYPES.get(type(value), 'null')}, not an object or array")
+
+
+def _csv(text: str, origin: str, max_bytes: int) -> Iterator[Item]:
+    csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
+    try:
+        for i, row in enumerate(csv.DictReader(io.StringIO(text, newline=""))):
+            if any(v for k, v in row.items() if k is not None):
+                yield _record(row, f"{origin}[#{i}]", max_bytes)
+    except csv.Error as exc:
+        yield InputError(origin, f"malformed CSV: {exc}")
+
+
+def _text_file(text: str) -> dict[str, Any]:
+    """A .txt/.md article: optional ``---`` front matter, then the first non-empty line as the title."""
+    meta: dict[str, str] = {}
+    if text.startswith("---\n") and (end := text.find("\n---", 4)) != -1:
+        for line in text[4:end].splitlines():
+            key, sep, value = line.partition(":")
+            if sep:
+                meta[key.strip()] = value.strip().strip("\"'")
+        text = text[end + 4 :].lstrip("-\n")
+    lines = text.strip().split("\n", 1)
+    title = _TITLE_MARK.sub("", lines[0]).strip().rstrip("#").strip()
+    fields = normalise_fields(meta)
+    fields.setdefault("title", title)
+    fields["text"] = (lines[1] if len(lines) > 1 else "").strip() if fields["title"] == title else text.strip()
+    return fields
+
+
+def _html_record(data: bytes, origin: str, url: str | None) -> Item:
+    try:
+        import trafilatura
+    except ImportError as exc:
+        return InputError(origin, f"cannot extract HTML: trafilatura is unusable ({exc})")
+    doc = trafilatura.bare_extraction(data, url=url, with_metadata=True, include_comments=False, include_tables=True)
+    meta = (doc.as_dict() if hasattr(doc, "as_dict") else dict(doc)) if doc is not None else {}
+    fields = normalise_fields(
+        {"title": meta.get("title"), "text": meta.get("text") or "", "published": meta.get("date"),
+         "url": meta.get("url") or url, "source": meta.get("sitename") or meta.get("hostname"),
+         "authors": [a for a in re.split(r";\s*", meta.get("author") or "") if a]}
+    )  # fmt: skip
+    title, text = fields.get("title", ""), fields.setdefault("text", "")
+    if title and text.startswith(title + "\n"):  # the page repeats its headline atop the text
+        fields["text"] = text[len(title) + 1 :].lstrip()
+    return RawRecord(fields, origin)
+
+
+def _feed(data: bytes, origin: str, max_bytes: int) -> Iterator[Item]:
+    import feedparser
+
+    parsed = feedparser.parse(data)
+    if not parsed.entries:
+        problem = parsed.get("bozo_exception") if parsed.get("bozo") else None
+        yield InputError(origin, f"not a valid RSS/Atom feed ({problem})" if problem else "feed has no entries")
+        return
+    source = parsed.feed.get("title", "")
+    for i, entry in enumerate(parsed.entries):
+        body = entry["content"][0].get("value", "") if entry.get("content") else entry.get("summary", "")
+        # The date as written keeps the publisher's local day; feedparser's parse is UTC.
+        when = entry.get("published") or entry.get("updated")
+        if parse_date(when) is None and (parsed_when := entry.get("published_parsed") or entry.get("updated_parsed")):
+            when = "{:04d}-{:02d}-{:02d}T{:02d}:{:02d}:{:02d}Z".format(*parsed_when[:6])
+        fields = {"id": entry.get("id"), "title": html_to_text(entry.get("title", "")), "text": html_to_text(body),
+                  "published": when, "url": entry.get("link"), "source": source,
+                  "authors": [a.get("name", "") for a in entry.get("authors", [])]}  # fmt: skip
+        yield _record(fields, f"{origin}[#{i}]", max_bytes)
+
+
+def _urlopen(url: str) -> tuple[bytes, str]:
+    request = urllib.request.Request(url, headers={"User-Agent": "newsbot"})
+    with urllib.request.urlopen(request, timeout=20) as response:
+        return response.read(_MAX_FETCH + 1), response.headers.get("Content-Type", "")
+
+
+def _fetch_problem(exc: Exception) -> str:
+    if isinstance(exc, urllib.error.HTTPError):
+        return f"HTTP {exc.code} {exc.reason}"
+    reason = exc.reason if isinstance(exc, urllib.error.URLError) else exc
+    if isinstance(reason, TimeoutError):
+        return "unreachable: timed out after 20 s"
+    return f"unreachable: {getattr(reason, 'strerror', None) or reason}"
+
+
+def _read_url(url: str, fetch: Fetch, max_bytes: int) -> Iterator[Item]:
+    try:
+        body, content_type = fetch(url)
+    except (urllib.error.URLError, http.client.HTTPException, OSError, ValueError) as exc:
+        yield InputError(url, _fetch_problem(exc))
+        return
+    ctype = content_type.split(";")[0].strip().lower()
+    head = body[:2048].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    if len(body) > _MAX_FETCH:
+        yield InputError(url, f"response is over {_MAX_FETCH / 1e6:.0f} MB")
+    elif "json" in ctype or head.startswith((b"{", b"[")):
+        yield from _read_bytes(body, ".json", url, max_bytes)
+    elif any(k in ctype for k in ("rss", "atom")) or any(t in head for t in (b"<rss", b"<feed", b"<rdf")):
+        yield from _read_bytes(body, ".xml", url, max_bytes)
+    elif b"\0" in body[:8192] or not (ctype.startswith("text/") or "xml" in ctype or not ctype):
+        yield InputError(url, f"unsupported content type {ctype or 'binary'}: not a page, feed or JSON")
+    else:
+        yield from _read_bytes(body, ".html", url, max_bytes, url=url)
