@@ -2,12 +2,45 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import typer
 
-from bot.eval_cli import register as register_eval
 from bot.ask_cli import register as register_ask
+from bot.eval_cli import register as register_eval
 from bot.slack_cli import register as register_slack
+from ingest.cli import DataDir, fail, load_settings, out
 from ingest.cli import register as register_ingest
+from ingest.errors import NewsbotError
+
+
+def start_command(
+    data_dir: DataDir = None,
+    port: Annotated[int, typer.Option("--port", help="HTTP port when only a signing secret is set.")] = 3000,
+) -> None:
+    """Start the Slack bot when Slack is configured; otherwise say what is missing and offer `newsbot chat`."""
+    try:
+        settings = load_settings(data_dir)
+    except NewsbotError as exc:
+        raise fail(exc) from None
+    missing = []
+    if not settings.slack_bot_token:
+        missing.append("SLACK_BOT_TOKEN")
+    if not (settings.slack_app_token or settings.slack_signing_secret):
+        missing.append("SLACK_APP_TOKEN (Socket Mode) or SLACK_SIGNING_SECRET (HTTP mode)")
+    if missing:
+        out.print(
+            f"The Slack bot is not started: missing {' and '.join(missing)} (see docs/slack.md and .env.example).\n"
+            "Meanwhile, ask in the terminal with the same answers: .venv/bin/newsbot chat",
+            markup=False,
+        )
+        return
+    from bot.serve import serve
+
+    try:
+        serve(settings, http=not settings.slack_app_token, host="0.0.0.0", port=port)
+    except NewsbotError as exc:
+        raise fail(exc) from None
 
 
 def make_app() -> typer.Typer:
@@ -17,6 +50,7 @@ def make_app() -> typer.Typer:
     register_ask(app)
     register_eval(app)
     register_slack(app)
+    app.command("start")(start_command)
     return app
 
 

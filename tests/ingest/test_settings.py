@@ -19,16 +19,31 @@ def test_defaults_without_environment() -> None:
 
 
 def test_values_are_parsed() -> None:
-    s = Settings.from_env({"NEWSBOT_DATA_DIR": "/x", "CHROMA_HOST": "127.0.0.1", "CHROMA_PORT": "9001",
-                           "NEWSBOT_AS_OF": "2025-05-26", "NEWSBOT_EMBEDDING_BACKEND": "TORCH"})
+    s = Settings.from_env(
+        {
+            "NEWSBOT_DATA_DIR": "/x",
+            "CHROMA_HOST": "127.0.0.1",
+            "CHROMA_PORT": "9001",
+            "NEWSBOT_AS_OF": "2025-05-26",
+            "NEWSBOT_EMBEDDING_BACKEND": "TORCH",
+        }
+    )
     assert (s.data_dir, s.chroma_host, s.chroma_port, s.as_of, s.embedding_backend) == (
-        Path("/x"), "127.0.0.1", 9001, date(2025, 5, 26), "torch")
+        Path("/x"),
+        "127.0.0.1",
+        9001,
+        date(2025, 5, 26),
+        "torch",
+    )
 
 
 @pytest.mark.parametrize(
     ("env", "needle"),
-    [({"CHROMA_PORT": "eight"}, "CHROMA_PORT"), ({"NEWSBOT_AS_OF": "May 5"}, "NEWSBOT_AS_OF"),
-     ({"NEWSBOT_EMBEDDING_BACKEND": "gpu"}, "NEWSBOT_EMBEDDING_BACKEND")],
+    [
+        ({"CHROMA_PORT": "eight"}, "CHROMA_PORT"),
+        ({"NEWSBOT_AS_OF": "May 5"}, "NEWSBOT_AS_OF"),
+        ({"NEWSBOT_EMBEDDING_BACKEND": "gpu"}, "NEWSBOT_EMBEDDING_BACKEND"),
+    ],
 )
 def test_bad_values_name_the_setting(env: dict[str, str], needle: str) -> None:
     with pytest.raises(ConfigError, match=needle):
