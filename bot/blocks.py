@@ -179,9 +179,7 @@ def fallback_text(answer: Answer) -> str:
     return prefix + clip_escaped(answer.text.strip() or "(no answer)", MAX_TEXT_CHARS - len(prefix))
 
 
-def answer_blocks(
-    answer: Answer, *, answer_id: str | None = None, asked_by: str | None = None
-) -> list[Block]:
+def answer_blocks(answer: Answer, *, answer_id: str | None = None, asked_by: str | None = None) -> list[Block]:
     """Block Kit for an answer or refusal, within Slack's block, section and total-text limits."""
     head: list[Block] = []
     if asked_by is not None:  # the slash command: the channel can't see what was asked
@@ -191,9 +189,7 @@ def answer_blocks(
         latest = f" · newest data I have: {escape(answer.refusal.latest)}" if answer.refusal.latest else ""
         head.append(_context(f":warning: *{heading}*{latest}"))
 
-    tail: list[Block] = [
-        _context(f"As of {answer.as_of.isoformat()} · answers quote the stored articles only")
-    ]
+    tail: list[Block] = [_context(f"As of {answer.as_of.isoformat()} · answers quote the stored articles only")]
     if answer_id:
         tail.append(feedback_actions(answer_id))
 
@@ -264,7 +260,5 @@ def home_view(coverage: Mapping[str, Any]) -> dict[str, Any]:
                 f"• {escape(str(snap.get('asset')))} {escape(str(snap.get('metric', '')))}: "
                 f"{escape(shown)}{suffix} (as of {escape(str(snap.get('as_of')))})"
             )
-        blocks.append(
-            _section(clip("*Newest market snapshots*\n" + "\n".join(lines[:60]), MAX_SECTION_CHARS))
-        )
+        blocks.append(_section(clip("*Newest market snapshots*\n" + "\n".join(lines[:60]), MAX_SECTION_CHARS)))
     return {"type": "home", "blocks": blocks[:MAX_BLOCKS]}

@@ -45,9 +45,7 @@ class SqliteDedupeStore:
             if self._claims % 500 == 1:
                 self._db.execute("DELETE FROM seen WHERE expires < ?", (now,))
             self._db.execute("DELETE FROM seen WHERE key = ? AND expires < ?", (key, now))
-            cursor = self._db.execute(
-                "INSERT OR IGNORE INTO seen (key, expires) VALUES (?, ?)", (key, now + ttl)
-            )
+            cursor = self._db.execute("INSERT OR IGNORE INTO seen (key, expires) VALUES (?, ?)", (key, now + ttl))
             return cursor.rowcount == 1
 
     def close(self) -> None:

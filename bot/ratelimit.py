@@ -25,9 +25,7 @@ class RateLimiter(Protocol):
 class SlidingWindowLimiter:
     """At most ``per_minute`` allowed attempts per user in any ``window`` seconds; 0 disables the limit."""
 
-    def __init__(
-        self, per_minute: int, *, window: float = 60.0, clock: Callable[[], float] = time.monotonic
-    ) -> None:
+    def __init__(self, per_minute: int, *, window: float = 60.0, clock: Callable[[], float] = time.monotonic) -> None:
         self.per_minute = per_minute
         self.window = window
         self._clock = clock

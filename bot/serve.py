@@ -32,18 +32,14 @@ def check_settings(settings: Settings, *, http: bool) -> str:
     """The mode to run ("socket" or "http"), or a :class:`ConfigError` naming the missing/wrong setting."""
     token = settings.slack_bot_token
     if not token:
-        raise ConfigError(
-            "SLACK_BOT_TOKEN is not set: copy the Bot User OAuth Token (xoxb-…) from your Slack app"
-        )
+        raise ConfigError("SLACK_BOT_TOKEN is not set: copy the Bot User OAuth Token (xoxb-…) from your Slack app")
     if not token.startswith("xoxb-"):
         raise ConfigError("SLACK_BOT_TOKEN must be a bot token starting with xoxb- (not a user or app token)")
     if not re.match(r"^https?://", settings.slack_api_url):
         raise ConfigError(f"SLACK_API_URL must be an http(s) URL, got {settings.slack_api_url!r}")
     if http:
         if not settings.slack_signing_secret:
-            raise ConfigError(
-                "SLACK_SIGNING_SECRET is not set: HTTP mode needs it to verify requests from Slack"
-            )
+            raise ConfigError("SLACK_SIGNING_SECRET is not set: HTTP mode needs it to verify requests from Slack")
         return "http"
     if not settings.slack_app_token:
         raise ConfigError(
@@ -83,9 +79,7 @@ class RedactSecrets(logging.Filter):
 
 def install_redaction(settings: Settings) -> None:
     """Add :class:`RedactSecrets` to every handler of the root logger."""
-    redactor = RedactSecrets(
-        [settings.slack_bot_token, settings.slack_app_token, settings.slack_signing_secret]
-    )
+    redactor = RedactSecrets([settings.slack_bot_token, settings.slack_app_token, settings.slack_signing_secret])
     for handler in logging.getLogger().handlers:
         handler.addFilter(redactor)
 
@@ -119,9 +113,7 @@ def wsgi_app(app: App) -> Callable[..., Any]:
 
 def make_http_server(app: App, host: str = "0.0.0.0", port: int = 3000) -> WSGIServer:
     """A threaded HTTP server for ``app`` (port 0 picks a free port: see ``server.server_port``)."""
-    return make_server(
-        host, port, wsgi_app(app), server_class=_ThreadingWSGIServer, handler_class=_QuietHandler
-    )
+    return make_server(host, port, wsgi_app(app), server_class=_ThreadingWSGIServer, handler_class=_QuietHandler)
 
 
 def start_socket_mode(app: App, app_token: str) -> Any:

@@ -13,9 +13,7 @@ from ingest.errors import NewsbotError
 
 
 def serve_command(
-    http: Annotated[
-        bool, typer.Option("--http", help="Serve HTTP on /slack/events instead of Socket Mode.")
-    ] = False,
+    http: Annotated[bool, typer.Option("--http", help="Serve HTTP on /slack/events instead of Socket Mode.")] = False,
     port: Annotated[int, typer.Option("--port", help="HTTP port (with --http).")] = 3000,
     host: Annotated[str, typer.Option("--host", help="HTTP interface to bind (with --http).")] = "0.0.0.0",
     data_dir: DataDir = None,

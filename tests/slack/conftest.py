@@ -122,9 +122,7 @@ class Bot:
             "response_url": self.fake.response_url(response),
             "trigger_id": "1.2.3",
         }
-        return post(
-            self.url, urllib.parse.urlencode(form).encode(), "application/x-www-form-urlencoded", **kwargs
-        )
+        return post(self.url, urllib.parse.urlencode(form).encode(), "application/x-www-form-urlencoded", **kwargs)
 
     def click(self, action_id: str, value: str, *, user: str = "U2", response: str = "click") -> Reply:
         payload = {

@@ -150,9 +150,7 @@ class FakeSlack:
                     return found
                 left = deadline - time.monotonic()
                 if left <= 0:
-                    raise AssertionError(
-                        f"{method} called {len(found)} times, wanted {count}: {self.methods()}"
-                    )
+                    raise AssertionError(f"{method} called {len(found)} times, wanted {count}: {self.methods()}")
                 self._lock.wait(left)
 
     # ---- the API --------------------------------------------------------------------------------
@@ -457,9 +455,7 @@ class FakeAnswerer:
         gate: threading.Event | None = None,
         fail: bool = False,
     ) -> None:
-        self.text = (
-            text if text is not None else "Masayoshi Son, SoftBank's chief executive, proposed it [1]."
-        )
+        self.text = text if text is not None else "Masayoshi Son, SoftBank's chief executive, proposed it [1]."
         self.citations = list(citations) if citations is not None else [SON_CITATION]
         self.refusal = refusal
         self.delay = delay
@@ -468,9 +464,7 @@ class FakeAnswerer:
         self.calls: list[dict[str, Any]] = []
         self._lock = threading.Lock()
 
-    def ask(
-        self, question: str, *, as_of: date | None = None, history: Sequence[tuple[str, str]] = ()
-    ) -> Answer:
+    def ask(self, question: str, *, as_of: date | None = None, history: Sequence[tuple[str, str]] = ()) -> Answer:
         with self._lock:
             self.calls.append({"question": question, "as_of": as_of, "history": list(history)})
         if self.gate is not None:

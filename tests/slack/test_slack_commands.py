@@ -113,9 +113,7 @@ def test_assistant_thread_gets_prompts_and_status(make_bot, fake_slack):
     assert prompts["channel_id"] == "D3" and prompts["thread_ts"] == "1748300030.000100"
     assert len(prompts["prompts"]) >= 2 and all(p["title"] and p["message"] for p in prompts["prompts"])
 
-    ask = message(
-        "Who proposed the fund?", channel="D3", ts="1748300031.000100", thread_ts="1748300030.000100"
-    )
+    ask = message("Who proposed the fund?", channel="D3", ts="1748300031.000100", thread_ts="1748300030.000100")
     bot.event(ask)
     posts = fake_slack.wait_for("chat.postMessage", 2)  # greeting, then the answer
     assert posts[-1]["thread_ts"] == "1748300030.000100" and "Masayoshi Son" in posts[-1]["text"]

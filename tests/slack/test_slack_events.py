@@ -65,9 +65,7 @@ def test_follow_up_in_thread_gets_history(make_bot, fake_slack):
 
     follow = fake_slack.add_message("C1", "U1", "and what would it invest in?", thread_ts=root)
     reply = bot.event(
-        message(
-            "and what would it invest in?", channel="C1", channel_type="channel", ts=follow, thread_ts=root
-        )
+        message("and what would it invest in?", channel="C1", channel_type="channel", ts=follow, thread_ts=root)
     )
     assert reply.status == 200
     posts = fake_slack.wait_for("chat.postMessage", 2)
@@ -85,9 +83,7 @@ def test_channel_thread_without_the_bot_is_ignored(make_bot, fake_slack):
     answerer = FakeAnswerer()
     bot = make_bot(answerer)
     root = fake_slack.add_message("C1", "U1", "lunch?")
-    reply = bot.event(
-        message("pizza", channel="C1", channel_type="channel", ts=fake_slack.new_ts(), thread_ts=root)
-    )
+    reply = bot.event(message("pizza", channel="C1", channel_type="channel", ts=fake_slack.new_ts(), thread_ts=root))
     assert reply.status == 200
     time.sleep(0.3)
     assert answerer.calls == []
@@ -150,9 +146,7 @@ def test_old_timestamp_is_rejected(make_bot, fake_slack):
     bot = make_bot(answerer)
     body = json.dumps(event_body(mention("who?"))).encode()
     stale = int(time.time()) - 6 * 60
-    reply = post(
-        bot.url, body, "application/json", timestamp=stale, secret=SIGNING_SECRET
-    )  # correctly signed
+    reply = post(bot.url, body, "application/json", timestamp=stale, secret=SIGNING_SECRET)  # correctly signed
     assert reply.status == 401
     time.sleep(0.3)
     assert answerer.calls == []

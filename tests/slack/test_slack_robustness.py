@@ -85,9 +85,7 @@ def test_slow_answers_never_delay_acks(make_bot, fake_slack):
     bot = make_bot(answerer, max_workers=4)
     try:
         with ThreadPoolExecutor(12) as pool:
-            events = [
-                pool.submit(bot.event, mention(f"q{i}", ts=f"17483002{i:02d}.000100")) for i in range(10)
-            ]
+            events = [pool.submit(bot.event, mention(f"q{i}", ts=f"17483002{i:02d}.000100")) for i in range(10)]
             commands = [pool.submit(bot.command, f"question {i}", response=f"r{i}") for i in range(4)]
             replies = [f.result() for f in events + commands]
         assert all(r.status == 200 for r in replies)

@@ -35,9 +35,7 @@ def test_socket_mode_event_is_acked_and_answered(settings, fake_slack, socket_se
         assert socket_server.connected.wait(5)
         [opened] = [c for c in fake_slack.calls if c.method == "apps.connections.open"]
         assert opened.token == APP_TOKEN  # the app-level token opens the socket; the bot token does the rest
-        body = event_body(
-            mention("Who proposed the US-Japan fund?", ts="1748300600.000100"), event_id="EvSock1"
-        )
+        body = event_body(mention("Who proposed the US-Japan fund?", ts="1748300600.000100"), event_id="EvSock1")
         socket_server.send({"envelope_id": "env-1", "type": "events_api", "accepts_response_payload": False,
                             "retry_attempt": 0, "retry_reason": "", "payload": body})  # fmt: skip
         ack = socket_server.received.get(timeout=5)
@@ -93,9 +91,7 @@ def test_mode_choice():
     assert check_settings(_settings(), http=True) == "http"
     assert check_settings(_settings(slack_app_token=""), http=True) == "http"
     assert missing_settings(_settings()) is None
-    assert "SLACK_SIGNING_SECRET" in (
-        missing_settings(_settings(slack_app_token="", slack_signing_secret="")) or ""
-    )
+    assert "SLACK_SIGNING_SECRET" in (missing_settings(_settings(slack_app_token="", slack_signing_secret="")) or "")
 
 
 def test_serve_cli_fails_before_connecting(monkeypatch, fake_slack):
