@@ -144,8 +144,8 @@ class Answerer:
             return self._result(
                 turn, "Ask me a question about the news.", [], Refusal("no_evidence", coverage_now["last"])
             )
-        passages = turn.retrieval.passages if turn.retrieval else []
-        assert turn.parsed is not None
+        assert turn.parsed is not None and turn.retrieval is not None
+        passages = turn.retrieval.passages
         weights = question_weights(turn.parsed.text, self.index.catalog.idf)
         found = candidates(turn.parsed, passages, weights)
         ranked = rerank_by_meaning(found, turn.retrieval.query_vector, self.embedder.embed) if found else []

@@ -8,7 +8,9 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import TextIO
+from typing import TextIO, cast
+
+import numpy as np
 
 from ingest.articles import content_hash, text_hash, to_article
 from ingest.chunking import chunk_article
@@ -20,6 +22,7 @@ from ingest.snapshots import extract_snapshots
 from ingest.store import Index, PreparedArticle
 
 BATCH_CHUNKS = 256
+_WriteJob = tuple[list[PreparedArticle], list[str], np.ndarray]
 
 
 @dataclass
@@ -69,11 +72,13 @@ class _Planner:
 
     def plan(self, item: RawRecord | InputError) -> PreparedArticle | None:
         if isinstance(item, InputError):
-            return self._fail(str(item))
+            self._fail(str(item))
+            return None
         try:
             article = to_article(item, max_bytes=self.max_bytes)
         except InputError as exc:
-            return self._fail(str(exc))
+            self._fail(str(exc))
+            return None
         digest = content_hash(article)
         text_key = text_hash(article.text)
         existing = self.index.existing(article.id)
@@ -106,7 +111,6 @@ class _Planner:
         self.report.failed += 1
         self.report.errors.append(message)
         self.on_error(message)
-        return None
 
 
 def _batches(prepared: Iterable[PreparedArticle | None]) -> Iterator[list[PreparedArticle]]:
@@ -176,17 +180,17 @@ def run_ingest(
     reader = read_inputs(list(inputs), stdin=stdin)
     batches = _in_thread(_batches(planner.plan(item) for item in reader), maxsize=4)
 
-    writes: queue.Queue[object] = queue.Queue(maxsize=2)
+    writes: queue.Queue[_WriteJob | object] = queue.Queue(maxsize=2)
     write_failure: list[BaseException] = []
 
     def write_loop() -> None:
         while (job := writes.get()) is not _DONE:
             if write_failure:
                 continue
-            batch, texts, vectors = job  # type: ignore[misc]
+            done_batch, done_texts, done_vectors = cast(_WriteJob, job)
             try:
-                index.write(batch, vectors)
-                report.tokens += embedder.count_tokens(texts)
+                index.write(done_batch, done_vectors)
+                report.tokens += embedder.count_tokens(done_texts)
             except BaseException as exc:
                 write_failure.append(exc)
 
