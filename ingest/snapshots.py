@@ -43,7 +43,7 @@ _OTHER_QUANTITY = frozenset(
     "supply supplies stocks inventories consumption sales earnings profit profits company companies firm "
     "firms index industry sector producer producers exploration taxes shipments capacity spending investment "
     "investments jobs rigs drilling deliveries miners mining stockpiles holdings etf etfs fund funds options "
-    "dividend represented represents accounted accounts makes made share shares equities bonds".split()
+    "dividend represented represents accounted accounts makes made shares equities bonds".split()
 )
 
 
@@ -115,11 +115,12 @@ _FILLER = frozenset(
     "bringing pushing taking leaving total trading market overall current spot global daily weekly "
     "24-hour 24h 7-day 30-day one-day 1-day price prices value futures contract delivery january february "
     "march april may june july august september october november december barrel barrels ounce ounces "
-    "troy ton tons tonne tonnes gallon per mmbtu ’s 's s".split()
+    "troy ton tons tonne tonnes gallon per mmbtu giving making putting valuing crypto cryptocurrency known "
+    "called ’s 's s".split()
 )
 _PERIODS = (
     ("24h", re.compile(r"24[- ]?hours?|24h|past day|on the day|daily|in a day|overnight")),
-    ("7d", re.compile(r"(?:past|last|previous) (?:week|seven days|7 days)|7[- ]days?|weekly|this week")),
+    ("7d", re.compile(r"(?:past|last|previous) (?:week|seven days|7 days)|7[- ]days?|weekly|(?:this|on|over|in|for) the week|this week")),
     ("30d", re.compile(r"(?:past|last|previous) (?:month|30 days)|30[- ]days?|monthly|this month")),
     ("ytd", re.compile(r"year[- ]to[- ]date|\bytd\b|so far this year")),
     ("1y", re.compile(r"(?:past|last|previous) (?:year|12 months)|year[- ]over[- ]year|12[- ]months?")),
@@ -134,9 +135,7 @@ _PAST_YEAR = re.compile(
     re.IGNORECASE,
 )
 # An asset after one of these words is an object ("fuels such as coal and oil"), not the subject.
-_OBJECT_BEFORE = frozenset(
-    "as like and or from than including in into on for with about against to versus vs".split()
-)
+_OBJECT_BEFORE = frozenset("as like and or from than including in into on for with about against to versus vs".split())
 
 
 def canonical_asset(name: str) -> str | None:
@@ -182,12 +181,12 @@ def _sentence_date(text: str, a: int, b: int, published: date) -> date | None:
 
 def _too_far(between: str, anchor_kind: str) -> bool:
     """True when more words separate subject and figure than a simple clause allows."""
-    if anchor_kind == "asset":  # skip appositives: "Bitcoin, the largest cryptocurrency, trades at"
+    if anchor_kind != "figure":  # skip appositives: "Bitcoin, the largest cryptocurrency, trades at"
         between = _APPOSITIVE.sub(" ", between)
     words = [w for w in _WORD.findall(between.lower()) if w not in _FILLER]
     if any(w in _OTHER_QUANTITY for w in words):  # "oil exports fell 5%" is not oil's price
         return True
-    return len(words) > {"asset": 2, "coref": 1}.get(anchor_kind, 0)
+    return len(words) > {"asset": 2, "coref": 2}.get(anchor_kind, 0)
 
 
 def _last(rx: re.Pattern[str], s: str) -> re.Match[str] | None:

@@ -45,6 +45,21 @@ def test_dated_crypto_snapshot_with_coreference() -> None:
     assert {s.sentence[:8] for s in snaps} == {"As of Ma", "The coin"}
 
 
+def test_looser_phrasing_of_the_same_figures() -> None:
+    text = (
+        "On Feb. 2, 2024, Solana traded at $98.40, giving it a market capitalization of $43 billion. "
+        "Its share of the total crypto market, known as dominance, stood at 2.6%, and its price was up "
+        "11% over the week."
+    )
+    d = date(2024, 2, 2)
+    assert _facts(text) == {
+        ("Solana", "price", 98.4, "USD", d, ""),
+        ("Solana", "market_cap", 43e9, "USD", d, ""),
+        ("Solana", "dominance", 2.6, "%", d, ""),
+        ("Solana", "change", 11.0, "%", d, "7d"),
+    }
+
+
 def test_seed_article_bitcoin_snapshot() -> None:
     if not SEED.exists():
         pytest.skip("../shared/data is not available")
