@@ -99,7 +99,7 @@ def _walk(folder: str) -> Iterator[str]:
 def _read_many(pattern: str, max_bytes: int) -> Iterator[Item]:
     """A folder or a glob: every readable file in it, sorted; hidden and unknown files skipped."""
     matches = [pattern] if os.path.isdir(pattern) else sorted(glob.glob(pattern, recursive=True))
-    paths = [p for m in matches for p in (_walk(m) if os.path.isdir(m) else [m] if _kind(m) else [])]
+    paths = list(dict.fromkeys(p for m in matches for p in (_walk(m) if os.path.isdir(m) else [m] if _kind(m) else [])))
     if not paths:
         yield InputError(pattern, "no readable files in this folder" if os.path.isdir(pattern)
                          else "no readable files match" if matches else "no files match this pattern")  # fmt: skip
@@ -296,20 +296,16 @@ def _urlopen(url: str) -> tuple[bytes, str]:
         return response.read(_MAX_FETCH + 1), response.headers.get("Content-Type", "")
 
 
-def _fetch_problem(exc: Exception) -> str:
-    if isinstance(exc, urllib.error.HTTPError):
-        return f"HTTP {exc.code} {exc.reason}"
-    reason = exc.reason if isinstance(exc, urllib.error.URLError) else exc
-    if isinstance(reason, TimeoutError):
-        return "unreachable: timed out after 20 s"
-    return f"unreachable: {getattr(reason, 'strerror', None) or reason}"
-
-
 def _read_url(url: str, fetch: Fetch, max_bytes: int) -> Iterator[Item]:
     try:
         body, content_type = fetch(url)
+    except urllib.error.HTTPError as exc:
+        yield InputError(url, f"HTTP {exc.code} {exc.reason}")
+        return
     except (urllib.error.URLError, http.client.HTTPException, OSError, ValueError) as exc:
-        yield InputError(url, _fetch_problem(exc))
+        reason = getattr(exc, "reason", None) or exc
+        why = "timed out after 20 s" if isinstance(reason, TimeoutError) else getattr(reason, "strerror", None)
+        yield InputError(url, f"unreachable: {why or reason}")
         return
     ctype = content_type.split(";")[0].strip().lower()
     head = body[:2048].lstrip(b"\xef\xbb\xbf \t\r\n").lower()

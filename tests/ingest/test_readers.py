@@ -133,6 +133,7 @@ def test_folders_globs_and_path_errors(tmp_path: Path) -> None:
     assert [(i.origin, i.fields["id"]) for i in nested] == [
         (str(FIXTURES / "nested" / "deeper.jsonl") + ":1", "nested-1")
     ]  # type: ignore[union-attr]
+    assert [i.origin for i in _read(f"{FIXTURES}/nested/**")] == [str(FIXTURES / "nested" / "deeper.jsonl") + ":1"]
     everything = [i for i in _read(FIXTURES) if not i.origin.endswith("page.html")]
     assert len(_records(everything)) == 14 and len(_errors(everything)) == 3
     assert [i.origin.split("inputs/")[1] for i in _read(f"{FIXTURES}/**/*.jsonl")] == [
