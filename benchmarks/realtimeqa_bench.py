@@ -94,9 +94,7 @@ def read_questions(path: Path, groups: dict[str, set[str]]) -> list[Question]:
             q = json.loads(line)
             gold = set().union(*(groups.get(g, {g}) for g in q["gold_articles"]))
             questions.append(
-                Question(
-                    q["id"], date.fromisoformat(q["asked_on"]), q["question"], q["answer"], q["kind"], gold
-                )
+                Question(q["id"], date.fromisoformat(q["asked_on"]), q["question"], q["answer"], q["kind"], gold)
             )
     return questions
 
@@ -133,20 +131,29 @@ def newsbot_run(
     from ingest.store import open_with_embedder
 
     settings = Settings.from_env().with_overrides(data_dir=data_dir)
-    source = data_dir / "articles.jsonl"
     data_dir.mkdir(parents=True, exist_ok=True)
-    with source.open("w", encoding="utf-8") as fh:  # the slice as a file the ingest can read
-        for a in articles:
-            fh.write(json.dumps(a) + "\n")
+    # Articles repeating an earlier one's text go in a second pass: ingesting a duplicate whose twin is
+    # still in the same run's write queue fails (aliases foreign key) in the ingest as of this writing.
+    first, later, seen = [], [], set()
+    for a in articles:
+        key = " ".join(a["text"].split()).lower()
+        (later if key in seen else first).append(a)
+        seen.add(key)
     started = time.perf_counter()
     index, embedder = open_with_embedder(settings)
-    report = run_ingest([str(source)], index, embedder)
-    index.close()
-    ingest = {
-        **report.as_dict(),
-        "errors": report.errors[:5],
-        "wall_s": round(time.perf_counter() - started, 1),
-    }
+    ingest: dict[str, Any] = {}
+    try:
+        for n, part in enumerate((first, later)):
+            source = data_dir / f"articles-{n}.jsonl"  # the slice as files the ingest can read
+            source.write_text("".join(json.dumps(a) + "\n" for a in part), encoding="utf-8")
+            for key, value in run_ingest([str(source)], index, embedder).as_dict().items():
+                if isinstance(value, int | float):
+                    ingest[key] = ingest.get(key, 0) + value
+                elif key == "errors":
+                    ingest.setdefault("errors", []).extend(value[:5])
+    finally:
+        index.close()
+    ingest["wall_s"] = round(time.perf_counter() - started, 1)
     print(
         f"newsbot ingest: {ingest['new']} new, {ingest['unchanged']} unchanged, "
         f"{ingest['duplicates']} duplicates, {ingest['chunks']} chunks in {ingest['wall_s']} s",
@@ -161,9 +168,7 @@ def newsbot_run(
         elapsed = (time.perf_counter() - t) * 1000
         retrieved: list[str] = []
         if retriever is not None:  # not part of the answer: asked again, outside the timed call
-            retrieved = _dedupe(
-                p.chunk.article_id for p in retriever.retrieve(q.question, q.asked_on).passages
-            )
+            retrieved = _dedupe(p.chunk.article_id for p in retriever.retrieve(q.question, q.asked_on).passages)
         outcomes.append(
             Outcome(
                 q.id,
@@ -198,9 +203,7 @@ def _progress(name: str, i: int, total: int) -> None:
 _SENTENCE = re.compile(r"(?<=[.!?])[\"')\]]*\s+(?=[\"'(\[]*[A-Z0-9])")
 
 
-def baseline_run(
-    articles: list[dict[str, Any]], questions: list[Question], folder: Path
-) -> tuple[list[Outcome], dict]:
+def baseline_run(articles: list[dict[str, Any]], questions: list[Question], folder: Path) -> tuple[list[Outcome], dict]:
     """RecursiveCharacterTextSplitter(1000, 200), HuggingFaceEmbeddings on the packaged MiniLM, Chroma
     top 5 with the as-of filter, and the single best sentence by embedding similarity as the answer."""
     import importlib.resources
@@ -247,12 +250,8 @@ def baseline_run(
     outcomes = []
     for i, q in enumerate(questions, 1):
         t = time.perf_counter()
-        docs = store.similarity_search(
-            q.question, k=5, filter={"published_ord": {"$lte": _ordinal(q.asked_on)}}
-        )
-        sentences = [
-            (s, d.metadata["article_id"]) for d in docs for s in _SENTENCE.split(d.page_content) if s.strip()
-        ]
+        docs = store.similarity_search(q.question, k=5, filter={"published_ord": {"$lte": _ordinal(q.asked_on)}})
+        sentences = [(s, d.metadata["article_id"]) for d in docs for s in _SENTENCE.split(d.page_content) if s.strip()]
         best, best_article = "", None
         if sentences:
             qv = np.asarray(embeddings.embed_query(q.question))
@@ -294,12 +293,8 @@ def summarise(outcomes: Sequence[Outcome], questions: Sequence[Question]) -> dic
         lat = [o.latency_ms for o in rows]
         out[kind] = {
             "questions": n,
-            "hit@1": round(sum(bool(set(o.retrieved[:1]) & gold[o.id]) for o in rows) / n, 4)
-            if exposed
-            else None,
-            "hit@5": round(sum(bool(set(o.retrieved[:5]) & gold[o.id]) for o in rows) / n, 4)
-            if exposed
-            else None,
+            "hit@1": round(sum(bool(set(o.retrieved[:1]) & gold[o.id]) for o in rows) / n, 4) if exposed else None,
+            "hit@5": round(sum(bool(set(o.retrieved[:5]) & gold[o.id]) for o in rows) / n, 4) if exposed else None,
             "citation_hit": round(sum(bool(set(o.cited) & gold[o.id]) for o in rows) / n, 4),
             "answer_contains_gold": round(sum(o.answer_ok for o in rows) / n, 4),
             "refusal_rate": round(sum(o.refused for o in rows) / n, 4),
@@ -355,9 +350,7 @@ def check(newsbot: dict[str, dict], baseline: dict[str, dict] | None) -> list[st
     if f["citation_hit"] < CHECKS["min_citation_hit"]:
         misses.append(f"citation hit {f['citation_hit']:.3f} < {CHECKS['min_citation_hit']}")
     if f["answer_contains_gold"] < CHECKS["min_answer_contains"]:
-        misses.append(
-            f"answer contains gold {f['answer_contains_gold']:.3f} < {CHECKS['min_answer_contains']}"
-        )
+        misses.append(f"answer contains gold {f['answer_contains_gold']:.3f} < {CHECKS['min_answer_contains']}")
     if f["latency_p95_ms"] > CHECKS["max_p95_ms"]:
         misses.append(f"latency p95 {f['latency_p95_ms']:.0f} ms > {CHECKS['max_p95_ms']:.0f} ms")
     if f["refusal_rate"] > CHECKS["max_refusal_rate"]:
@@ -374,17 +367,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--articles", type=Path, default=DATA / "articles_2022H2.jsonl.gz")
     parser.add_argument("--questions", type=Path, default=DATA / "questions_dev.jsonl")
-    parser.add_argument(
-        "--slice", type=int, default=0, metavar="N", help="N articles and the questions they answer"
-    )
+    parser.add_argument("--slice", type=int, default=0, metavar="N", help="N articles and the questions they answer")
     parser.add_argument("--data-dir", type=Path, help="where both indexes live (reused between runs)")
     parser.add_argument("--skip-baseline", action="store_true", help="newsbot only")
     parser.add_argument("--skip-newsbot", action="store_true", help="baseline only")
     parser.add_argument("--limit", type=int, default=0, help="ask only the first N questions")
     parser.add_argument("--check", action="store_true", help="exit 1 when a CI threshold is missed")
-    parser.add_argument(
-        "--out", type=Path, help="results JSON (default: benchmarks/results/realtimeqa-<mode>.json)"
-    )
+    parser.add_argument("--out", type=Path, help="results JSON (default: benchmarks/results/realtimeqa-<mode>.json)")
     args = parser.parse_args(argv)
 
     for path in (args.articles, args.questions):
