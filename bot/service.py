@@ -7,6 +7,7 @@ and model swaps work as LangChain users expect; the rules that refuse live in co
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -61,6 +62,8 @@ class Answerer:
         self.settings = settings
         self.retriever = HybridRetriever(index, embedder)
         self.llm = llm
+        self._generation = index.generation()
+        self._reopen_lock = threading.Lock()
         self.chain: Runnable[dict[str, Any], Answer] = (
             RunnableLambda(self._understand, name="understand")
             | RunnableLambda(self._decide, name="decide")
@@ -70,7 +73,19 @@ class Answerer:
 
     def ask(self, question: str, *, as_of: date | None = None, history: History = ()) -> Answer:
         """A cited answer or a refusal for ``question`` asked on ``as_of`` (default: setting, else today)."""
+        self.refresh()
         return self.chain.invoke({"question": question, "as_of": as_of, "history": list(history)})
+
+    def refresh(self) -> None:
+        """Pick up news another process ingested since the last question (no restart needed)."""
+        generation = self.index.generation()
+        if generation == self._generation:
+            return
+        with self._reopen_lock:
+            if generation != self._generation:
+                log.info("index changed (generation %s → %s); reopening", self._generation, generation)
+                self.index.reopen_vectors()
+                self._generation = generation
 
     def coverage(self) -> dict[str, Any]:
         """What the news covers: article count, date range, sources, newest snapshots."""

@@ -166,7 +166,7 @@ def run_ingest(
     on_error: Callable[[str], None] = lambda _m: None,
     progress: ProgressCallback | None = None,
     max_record_bytes: int = 5_000_000,
-    batch_size: int = 64,
+    batch_size: int = 16,
 ) -> IngestReport:
     """Ingest every article in ``inputs``; bad records are reported, the rest stored."""
     report = IngestReport()

@@ -50,7 +50,7 @@ class Settings:
     data_dir: Path = Path("data")
     embedding_model: str = DEFAULT_MODEL
     embedding_backend: str = "auto"  # auto | onnx | torch
-    embedding_batch_size: int = 64
+    embedding_batch_size: int = 16
     collection: str = "newsbot"
     chroma_host: str = ""
     chroma_port: int = 8000
@@ -77,7 +77,7 @@ class Settings:
             data_dir=Path(env.get("NEWSBOT_DATA_DIR", "").strip() or "data"),
             embedding_model=env.get("NEWSBOT_EMBEDDING_MODEL", "").strip() or DEFAULT_MODEL,
             embedding_backend=backend,
-            embedding_batch_size=_int(env, "NEWSBOT_EMBEDDING_BATCH_SIZE", 64),
+            embedding_batch_size=_int(env, "NEWSBOT_EMBEDDING_BATCH_SIZE", 16),
             collection=env.get("NEWSBOT_COLLECTION", "").strip() or "newsbot",
             chroma_host=env.get("CHROMA_HOST", "").strip(),
             chroma_port=_int(env, "CHROMA_PORT", 8000),

@@ -100,9 +100,8 @@ class Index:
         if stale:
             self.vectors.delete(sorted(stale))
         with self.db:
-            self.db.execute(
-                f"UPDATE articles SET status = 'ready' WHERE id IN ({','.join('?' * len(ids))})", ids
-            )
+            self.db.execute(f"UPDATE articles SET status = 'ready' WHERE id IN ({','.join('?' * len(ids))})", ids)
+            self._bump_generation()
 
     def _write_rows(self, p: PreparedArticle, now: str) -> None:
         a = p.article
@@ -155,6 +154,32 @@ class Index:
             ],
         )
 
+    def _bump_generation(self) -> None:
+        """Tell long-running readers (the bot) that the index changed."""
+        self.db.execute(
+            "INSERT INTO meta(key, value) VALUES ('generation', '1') "
+            "ON CONFLICT(key) DO UPDATE SET value = CAST(value AS INTEGER) + 1"
+        )
+
+    def generation(self) -> int:
+        """A counter that changes whenever articles are written or removed, by any process."""
+        row = self.db.execute("SELECT value FROM meta WHERE key = 'generation'").fetchone()
+        return int(row[0]) if row else 0
+
+    def reopen_vectors(self) -> None:
+        """Reopen embedded Chroma so rows another process added become visible to queries."""
+        if self.settings.chroma_host:
+            return  # a server already serves every client the same rows
+        from chromadb.api.client import SharedSystemClient
+
+        meta = self.vectors.collection.metadata or {}
+        SharedSystemClient.clear_system_cache()
+        self.vectors = ChromaVectors.open(
+            path=Path(self.settings.data_dir) / "chroma", host="", port=0, name=self.settings.collection,
+            model=str(meta.get("embedding_model", "")), dim=int(meta.get("dim", 0)),
+        )
+        self.catalog = Catalog(self.db)  # fresh keyword statistics too
+
     def pending_ids(self) -> list[str]:
         """Articles whose last write was interrupted; the next ingest redoes them."""
         return [r["id"] for r in self.db.execute("SELECT id FROM articles WHERE status = 'pending'")]
@@ -174,6 +199,7 @@ class Index:
             self.vectors.delete(sorted(self.vectors.ids_for_articles([article_id])))
             with self.db:
                 self.db.execute("DELETE FROM articles WHERE id = ?", (article_id,))
+                self._bump_generation()
             removed.append(article_id)
         return removed
 
