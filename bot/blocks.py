@@ -1,13 +1,15 @@
 """Pure Block Kit builders for Slack: answers, sources, refusals, the Home tab, and mrkdwn escaping.
 
-Everything that comes from an article or a model is escaped here (``&``, ``<``, ``>``), so no text can
-ping ``@channel``, mention a user or forge a link; links are only built from http(s) URLs. Output stays
-within Slack's limits: 50 blocks, 3,000 characters a section, about 12,000 characters of block text in
+Everything that comes from an article, a question or a model is escaped here (``&``, ``<``, ``>``), so no
+text can ping ``@channel``, mention a user or forge a link; links are only built from http(s) URLs.
+Invisible and bidirectional control characters are dropped, so no text can hide or reorder what is shown.
+Output stays within Slack's limits: 50 blocks, 3,000 characters a section, about 12,000 characters of block text in
 total (``chat.postMessage`` rejects more), 40,000 characters of fallback ``text``.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 from urllib.parse import quote, urlsplit
@@ -35,6 +37,18 @@ _REFUSAL_HEADINGS = {
     "no_evidence": "I found nothing in the news I have that answers this",
     "prediction": "I don't predict the future, only report what the news says",
 }
+
+
+# Zero-width, bidi override/isolate, BOM and control characters (but \t and \n): the same set ingest
+# cleans from article text, here also for metadata, questions and model output.
+_INVISIBLE = re.compile(
+    "[\u00ad\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff\x00-\x08\x0b-\x1f\x7f-\x9f]+"
+)
+
+
+def visible(text: str) -> str:
+    """``text`` without invisible and bidirectional control characters."""
+    return _INVISIBLE.sub("", text)
 
 
 def escape(text: str) -> str:
@@ -75,6 +89,7 @@ def clip(text: str, limit: int) -> str:
 
 def clip_escaped(raw: str, limit: int) -> str:
     """Escape ``raw`` for mrkdwn and clip it so the *escaped* text fits ``limit`` (no half entities)."""
+    raw = visible(raw)
     budget = limit
     while budget > 0:
         escaped = escape(clip(raw, budget))
@@ -87,7 +102,7 @@ def clip_escaped(raw: str, limit: int) -> str:
 def link(url: str, label: str) -> str:
     """``<url|label>`` for an http(s) URL, else the escaped label alone."""
     target = safe_url(url)
-    text = escape(label)
+    text = escape(visible(label))
     return f"<{target}|{text}>" if target else text
 
 
@@ -138,10 +153,14 @@ def _split(escaped: str, size: int) -> list[str]:
 
 def citation_text(citation: Citation, *, quote_chars: int = QUOTE_CHARS) -> str:
     """``*[n]* title · source · date`` (title linked for http(s) URLs) and the quoted passage."""
-    title = clip(citation.title.strip() or "Untitled", TITLE_CHARS)
+    title = clip(visible(citation.title).strip() or "Untitled", TITLE_CHARS)
     head = " · ".join(
         part
-        for part in (link(citation.url, title), escape(citation.source.strip()), escape(citation.published))
+        for part in (
+            link(citation.url, title),
+            escape(visible(citation.source).strip()),
+            escape(visible(citation.published)),
+        )
         if part
     )
     lines = [f"*[{citation.n}]* {head}"]
@@ -186,7 +205,8 @@ def answer_blocks(answer: Answer, *, answer_id: str | None = None, asked_by: str
         head.append(_context(f"<@{asked_by}> asked: *{clip_escaped(answer.question.strip(), 500)}*"))
     if answer.refusal is not None:
         heading = _REFUSAL_HEADINGS.get(answer.refusal.kind, "I can't answer that from the news I have")
-        latest = f" · newest data I have: {escape(answer.refusal.latest)}" if answer.refusal.latest else ""
+        latest = answer.refusal.latest
+        latest = f" · newest data I have: {escape(visible(latest))}" if latest else ""
         head.append(_context(f":warning: *{heading}*{latest}"))
 
     tail: list[Block] = [_context(f"As of {answer.as_of.isoformat()} · answers quote the stored articles only")]
@@ -238,7 +258,7 @@ def home_view(coverage: Mapping[str, Any]) -> dict[str, Any]:
     ]
     sources = sorted((coverage.get("sources") or {}).items(), key=lambda kv: (-kv[1], kv[0]))
     if sources:
-        lines = [f"• {escape(str(name))}: {n:,}" for name, n in sources[:40]]
+        lines = [f"• {escape(visible(str(name)))}: {n:,}" for name, n in sources[:40]]
         if len(sources) > 40:
             lines.append(f"…and {len(sources) - 40} more")
         blocks.append(_section(clip("*Sources*\n" + "\n".join(lines), MAX_SECTION_CHARS)))

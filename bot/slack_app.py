@@ -22,7 +22,16 @@ from slack_sdk.http_retry.builtin_handlers import ConnectionErrorRetryHandler, R
 from slack_sdk.webhook import WebhookClient
 
 from bot.answer import Answer
-from bot.blocks import FEEDBACK_DOWN, FEEDBACK_UP, answer_blocks, escape, fallback_text, home_view, unescape
+from bot.blocks import (
+    FEEDBACK_DOWN,
+    FEEDBACK_UP,
+    answer_blocks,
+    escape,
+    fallback_text,
+    home_view,
+    unescape,
+    visible,
+)
 from bot.dedupe import DedupeStore, open_dedupe
 from bot.feedback import FeedbackStore, open_feedback
 from bot.ratelimit import RateLimiter, SlidingWindowLimiter
@@ -421,7 +430,7 @@ def create_app(
             ack(response_type="ephemeral", text=bot.rate_limited_text(user))
             return
         where = " (the answer will be posted to the channel)" if public else ""
-        ack(response_type="ephemeral", text=f":mag: Searching the news for: _{escape(question)}_{where}")
+        ack(response_type="ephemeral", text=f":mag: Searching the news for: _{escape(visible(question))}_{where}")
         bot.submit(
             bot.answer_command,
             question=question,
