@@ -31,6 +31,9 @@ log = logging.getLogger(__name__)
 
 # A passage bears on the question when its meaning is close and it shares the question's rarer words.
 MIN_RELEVANCE = 0.42
+# Longer questions are cut (at a word) before parsing and retrieval: keyword search and sentence
+# scoring grow with every distinct word, and no real question needs more.
+MAX_QUESTION_CHARS = 1000
 
 
 @dataclass
@@ -100,7 +103,7 @@ class Answerer:
         turn = _Turn(
             str(inputs["question"]).strip(), as_of, tuple(inputs.get("history") or ()), time.perf_counter()
         )
-        turn.standalone = self._standalone(turn.question, turn.history)
+        turn.standalone = self._standalone(_bounded(turn.question), turn.history)
         turn.parsed = parse_question(turn.standalone, as_of)
         return turn
 
@@ -213,6 +216,13 @@ class Answerer:
                 )
             parts.append(f"{c.text} [{numbers[c.passage]}]")
         return self._result(turn, " ".join(parts), citations, None)
+
+
+def _bounded(question: str) -> str:
+    if len(question) <= MAX_QUESTION_CHARS:
+        return question
+    cut = question[:MAX_QUESTION_CHARS]
+    return cut.rsplit(None, 1)[0] if " " in cut.strip() else cut
 
 
 def build_answerer(settings: Settings) -> Answerer:
