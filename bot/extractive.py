@@ -1,15 +1,17 @@
 """The default answerer: picks the sentences that answer the question and quotes them verbatim.
 
-No model download, no API key, deterministic. Sentences are scored by how much of the question they
-cover (idf-weighted), whether they hold the kind of thing asked for (a name for "who", a number for
-"how much", a date for "when"), their meaning's closeness to the question, and their passage's rank.
+No model download, no API key, deterministic. Each sentence of the top passages is scored by how much
+of the question it covers (idf-weighted, the question's last sentence counting double) on its own and
+with its neighbours, whether it holds the kind of thing asked for (a name for "who", a number for "how
+many", a date for "when") that the question does not already say, its meaning's closeness to the
+question, and its passage's rank.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -18,32 +20,50 @@ from bot.retrieval import Passage
 from ingest.catalog import keywords
 from ingest.sentences import sentence_spans
 
-_NAME = re.compile(r"\b[A-Z][a-z'’\-]+(?:\s+(?:[A-Z]\.\s*)?[A-Z][a-z'’\-]+)+\b")
-_NUMBER = re.compile(r"[$€£]\s?\d|\b\d[\d,.]*\s*(?:%|percent|million|billion|trillion|thousand)?")
+_NAME = re.compile(r"(?<!^)(?<![.!?]\s)\b[A-Z][\w'’\-]+(?:\s+(?:of\s+|the\s+|[A-Z]\.\s*)?[A-Z][\w'’\-]+)*")
+_NUMBER = re.compile(r"[$€£]\s?\d[\d,.]*|\b\d[\d,.]*(?:\s*(?:%|percent|million|billion|trillion|thousand))?")
 _DATE = re.compile(
     r"\b(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\.?\s+\d|\b(?:19|20)\d\d\b|"
     r"\b(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday|yesterday|today)\b"
 )
-_PLACE = re.compile(r"\b(?:in|at|near|from)\s+(?:the\s+)?[A-Z][a-z]+")
+_YEAR = re.compile(r"\b(?:1[5-9]|20)\d\d\b")
 _ANSWER_TYPE: dict[str, re.Pattern[str]] = {
     "who": _NAME,
     "whom": _NAME,
     "whose": _NAME,
+    "which": _NAME,
+    "where": _NAME,
     "how much": _NUMBER,
     "how many": _NUMBER,
     "how long": _NUMBER,
     "how old": _NUMBER,
     "when": _DATE,
-    "where": _PLACE,
 }
+_ASKS_YEAR = re.compile(r"\b(?:what|which) year\b", re.I)
+_ASKS_NAME = re.compile(r"\b(?:called|named|name of|nicknamed|titled)\b", re.I)
+# Article text is untrusted: sentences that address a model or carry Slack markup are never quoted.
+_UNTRUSTED = re.compile(
+    r"ignore\s+(?:all\s+|any\s+|your\s+|the\s+|previous\s+|prior\s+|above\s+)*(?:instructions|rules|prompts?)"
+    r"|disregard\s+(?:all|any|your|previous|prior|the)|system\s+(?:note|prompt|message|instruction)"
+    r"|you\s+are\s+(?:now\s+)?(?:an?\s+)?(?:ai|assistant|chatbot|language model)|<[!@#]|<https?:|\bPWNED\b",
+    re.I,
+)
+_LAST_SENTENCE = re.compile(r"[^.?!]*[?!.]?\s*$")
+# Feature weights, tuned on the realtimeqa dev slice (benchmarks/realtimeqa_bench.py).
+# The passage's own closeness to the question dominates: the answer usually sits in the best passage.
+WEIGHTS = {"own": 0.15, "context": 0.4, "passage": 1.1, "rank": 0.3, "typed": 0.15, "restates": 0.17, "meaning": 0.1}
 
 
 def stem(word: str) -> str:
-    """A crude suffix stripper, enough to match "proposed" with "proposal"-less "propose"."""
+    """A crude suffix stripper, enough to match "launch"/"launched"/"launches"."""
     for suffix in ("ing", "ed", "es", "s"):
         if word.endswith(suffix) and len(word) - len(suffix) >= 3:
             return word[: -len(suffix)]
     return word
+
+
+def _stems(text: str) -> set[str]:
+    return {stem(w) for w in keywords(text)}
 
 
 @dataclass(frozen=True)
@@ -56,74 +76,98 @@ class Candidate:
     end: int
     score: float
     coverage: float
+    typed: bool = False  # holds the kind of answer asked for
 
 
 def question_weights(question: str, idf: Callable[[str], float]) -> dict[str, float]:
-    """Question keywords (stemmed) with their idf weights."""
-    return {stem(k): idf(k) for k in keywords(question)}
+    """Question keywords (stemmed) with idf weights; the words of its last sentence count double."""
+    focus = _stems(_LAST_SENTENCE.search(question.strip()).group(0))  # type: ignore[union-attr]
+    weights: dict[str, float] = {}
+    for k in keywords(question):
+        s = stem(k)
+        weights[s] = max(weights.get(s, 0.0), idf(k) * (2.0 if s in focus else 1.0))
+    return weights
 
 
 def coverage(text: str, weights: dict[str, float]) -> float:
-    """The idf-weighted share of the question's keywords that ``text`` contains."""
+    """The weighted share of the question's keywords that ``text`` contains."""
     total = sum(weights.values())
     if not total:
         return 0.0
-    present = {stem(w) for w in keywords(text)}
+    present = _stems(text)
     return sum(w for k, w in weights.items() if k in present) / total
+
+
+def _answer_pattern(parsed: ParsedQuestion) -> re.Pattern[str] | None:
+    if _ASKS_YEAR.search(parsed.text):
+        return _YEAR
+    if _ASKS_NAME.search(parsed.text):
+        return _NAME
+    return _ANSWER_TYPE.get(parsed.wh)
+
+
+def _has_new_answer(sentence: str, pattern: re.Pattern[str], question_words: set[str]) -> bool:
+    """True when the sentence holds a name/number/date of the asked kind that the question lacks."""
+    for match in pattern.finditer(sentence):
+        words = _stems(match.group(0)) or {match.group(0).strip().lower()}
+        if not words <= question_words:
+            return True
+    return False
 
 
 def candidates(
     parsed: ParsedQuestion, passages: Sequence[Passage], weights: dict[str, float], limit: int = 6
 ) -> list[Candidate]:
-    """Every sentence of the top passages, scored."""
-    question_words = {stem(w) for w in keywords(parsed.text)}
-    answer_type = _ANSWER_TYPE.get(parsed.wh)
+    """Every sentence of the top passages, scored without the model."""
+    question_words = _stems(parsed.text)
+    pattern = _answer_pattern(parsed)
     found: list[Candidate] = []
     for i, p in enumerate(passages[:limit]):
         text = p.chunk.text
-        for a, b in sentence_spans(text):
-            sentence = text[a:b]
-            words = keywords(sentence)
-            if len(words) < 3 or len(sentence) > 600:
+        spans = sentence_spans(text)
+        sentences = [text[a:b] for a, b in spans]
+        covs = [coverage(s, weights) for s in sentences]
+        for j, ((a, b), sentence) in enumerate(zip(spans, sentences, strict=True)):
+            words = _stems(sentence)
+            if len(words) < 3 or len(sentence) > 700 or _UNTRUSTED.search(sentence):
                 continue
-            cov = coverage(sentence, weights)
-            new_words = [w for w in words if stem(w) not in question_words]
-            score = cov + 0.25 * p.dense + 0.15 * (1 - i / limit)
-            if answer_type is not None:
-                hits = [m.group(0) for m in answer_type.finditer(sentence)]
-                if any(stem(h.lower().split()[-1]) not in question_words for h in hits):
-                    score += 0.2
-            if not new_words:
-                score -= 0.3  # restates the question without answering it
-            found.append(Candidate(i, sentence, p.chunk.start + a, p.chunk.start + b, score, cov))
+            neighbours = max(covs[j - 1] if j else 0.0, covs[j + 1] if j + 1 < len(covs) else 0.0)
+            new_words = words - question_words
+            typed = pattern is not None and _has_new_answer(sentence, pattern, question_words)
+            score = (
+                WEIGHTS["own"] * covs[j]
+                + WEIGHTS["context"] * max(covs[j], neighbours)
+                + WEIGHTS["passage"] * p.dense
+                + WEIGHTS["rank"] * (1 - i / limit)
+                + (WEIGHTS["typed"] if typed else 0.0)
+                - (WEIGHTS["restates"] if not new_words else 0.0)  # restates the question, answers nothing
+            )
+            found.append(Candidate(i, sentence, p.chunk.start + a, p.chunk.start + b, score, covs[j], typed))
     return found
 
 
 def rerank_by_meaning(
-    found: list[Candidate], query_vector: np.ndarray, embed: Callable[[list[str]], np.ndarray], top: int = 10
+    found: list[Candidate], query_vector: np.ndarray, embed: Callable[[list[str]], np.ndarray], top: int = 12
 ) -> list[Candidate]:
     """Add semantic closeness to the question for the best few sentences (one small encode batch)."""
     best = sorted(found, key=lambda c: -c.score)[:top]
     if not best:
         return []
     sims = embed([c.text for c in best]) @ query_vector
+    bonus = WEIGHTS["meaning"]
     return sorted(
-        (
-            Candidate(c.passage, c.text, c.start, c.end, c.score + 0.5 * float(s), c.coverage)
-            for c, s in zip(best, sims, strict=True)
-        ),
-        key=lambda c: -c.score,
+        (replace(c, score=c.score + bonus * float(s)) for c, s in zip(best, sims, strict=True)), key=lambda c: -c.score
     )
 
 
-def choose(ranked: list[Candidate], max_sentences: int = 2, ratio: float = 0.8) -> list[Candidate]:
-    """The best sentence, plus the next one when it scores nearly as well and says something else."""
+def choose(ranked: list[Candidate], max_sentences: int = 3, ratio: float = 0.7) -> list[Candidate]:
+    """The best sentence, plus up to two more that score nearly as well and say something else."""
     if not ranked:
         return []
     chosen = [ranked[0]]
     for c in ranked[1:]:
         if len(chosen) >= max_sentences or c.score < ratio * ranked[0].score:
             break
-        if all(coverage(c.text, {stem(w): 1.0 for w in keywords(x.text)}) < 0.7 for x in chosen):
+        if all(coverage(c.text, {w: 1.0 for w in _stems(x.text)}) < 0.7 for x in chosen):
             chosen.append(c)
     return chosen

@@ -30,19 +30,17 @@ _METRICS: list[tuple[str, re.Pattern[str]]] = [
         ),
     ),
 ]
-_PREDICTION = re.compile(
-    r"\b(will|going to|gonna|forecast|predict(?:ion|ed)?|projected|expected to|outlook|target|"
-    r"should i (?:buy|sell)|by (?:the )?end of|in the future)\b",
+_FORECAST = re.compile(
+    r"\b(forecast|predict(?:ion|ed)?|projected|outlook|price target|should i (?:buy|sell)|in the future)\b",
     re.I,
 )
+_FUTURE = re.compile(r"\b(will|going to|gonna|expected to|by (?:the )?end of)\b", re.I)
 _YES_NO_FUTURE = re.compile(
     r"^\s*(?:will|is .{1,60}? going to|are .{1,60}? going to)\b.{0,120}?\b(win|reach|hit|rise|fall|crash|drop|"
     r"happen|pass|be elected|become|surge|recover|collapse|beat|lose)\b",
     re.I,
 )
-_WH = re.compile(
-    r"\b(who|whom|whose|what|when|where|which|why|how many|how much|how long|how old|how)\b", re.I
-)
+_WH = re.compile(r"\b(who|whom|whose|what|when|where|which|why|how many|how much|how long|how old|how)\b", re.I)
 
 
 @dataclass(frozen=True)
@@ -74,7 +72,11 @@ def parse_question(text: str, as_of: date) -> ParsedQuestion:
     assets = tuple(find_assets(text))
     metric = _metric(text) if assets else None
     period = question_period(text, as_of, market=bool(assets and metric))
-    prediction = bool((assets and metric and _PREDICTION.search(text)) or _YES_NO_FUTURE.search(text))
+    # A figure asked for at a named future time is past the snapshot (refused as such); a forecast,
+    # or a future figure with no time named, is a prediction.
+    dated = period is not None and not period.implicit
+    market_future = bool(assets) and (_FORECAST.search(text) or (_FUTURE.search(text) and not dated))
+    prediction = bool(market_future or _YES_NO_FUTURE.search(text))
     wh_match = _WH.search(text)
     return ParsedQuestion(
         text=text,

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from bot.answer import RefusalKind
@@ -49,9 +50,7 @@ def market_decision(parsed: ParsedQuestion, catalog: Catalog) -> Decision | None
     latest_row = chosen[0]
     latest = date.fromisoformat(latest_row["as_of"])
     label = METRIC_LABELS.get(parsed.metric or "price", "price")
-    stated = (
-        f"My latest market data for {asset} is from {human_date(latest)}: {label} {_figure(latest_row)} [1]."
-    )
+    stated = f"My latest market data for {asset} is from {human_date(latest)}: {label} {_figure(latest_row)} [1]."
     if parsed.prediction:
         text = f"I can't predict where {asset} is going; I only report dated figures from the news. {stated}"
         return Decision("prediction", text, latest.isoformat(), (latest_row,))
@@ -72,6 +71,9 @@ def market_decision(parsed: ParsedQuestion, catalog: Catalog) -> Decision | None
     return None
 
 
+_PAST_TENSE = re.compile(r"\b(?:did|was|were|happened|won|lost|had|took place|ended|went)\b", re.I)
+
+
 def coverage_refusal(parsed: ParsedQuestion, coverage: dict[str, Any]) -> Decision | None:
     """Refuse a question about a period after the newest article (or after the as-of date)."""
     last = coverage.get("last")
@@ -83,7 +85,12 @@ def coverage_refusal(parsed: ParsedQuestion, coverage: dict[str, Any]) -> Decisi
         )
     if period is None or period.implicit or last is None:
         return None
-    if period.start > date.fromisoformat(last) or period.start > parsed.as_of:
+    if period.start > parsed.as_of and not _PAST_TENSE.search(parsed.text):
+        return None  # plans for a future date are reported now, and answerable from the news
+    newest = date.fromisoformat(last)
+    # "now"/"today" in a news question means recent news: only refuse when the news is over a week old.
+    horizon = period.start - timedelta(days=7) if period.label == "now" else period.start
+    if horizon > newest:
         return Decision(
             "after_coverage",
             f"My news runs to {human_date(last)}, so I can't tell you about {period.label}.",

@@ -10,7 +10,7 @@ import logging
 import threading
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
 
@@ -30,7 +30,7 @@ from ingest.store import Index, open_with_embedder
 log = logging.getLogger(__name__)
 
 # A passage bears on the question when its meaning is close and it shares the question's rarer words.
-MIN_RELEVANCE = 0.42
+MIN_RELEVANCE = 0.36
 # Longer questions are cut (at a word) before parsing and retrieval: keyword search and sentence
 # scoring grow with every distinct word, and no real question needs more.
 MAX_QUESTION_CHARS = 1000
@@ -100,9 +100,7 @@ class Answerer:
 
     def _understand(self, inputs: dict[str, Any]) -> _Turn:
         as_of = inputs.get("as_of") or self.settings.as_of or date.today()
-        turn = _Turn(
-            str(inputs["question"]).strip(), as_of, tuple(inputs.get("history") or ()), time.perf_counter()
-        )
+        turn = _Turn(str(inputs["question"]).strip(), as_of, tuple(inputs.get("history") or ()), time.perf_counter())
         turn.standalone = self._standalone(_bounded(turn.question), turn.history)
         turn.parsed = parse_question(turn.standalone, as_of)
         return turn
@@ -169,20 +167,14 @@ class Answerer:
         ranked = rerank_by_meaning(found, turn.retrieval.query_vector, self.embedder.embed) if found else []
         best_relevance = max((relevance(passages[c.passage].dense, c.coverage) for c in ranked), default=0.0)
         if best_relevance < MIN_RELEVANCE:
-            return self._result(
-                turn, no_evidence_text(coverage_now), [], Refusal("no_evidence", coverage_now["last"])
-            )
+            return self._result(turn, no_evidence_text(coverage_now), [], Refusal("no_evidence", coverage_now["last"]))
         if self.llm is not None:
             from bot.llm import llm_answer
 
-            drafted = llm_answer(
-                self.llm, turn.standalone, passages, self.embedder, timeout=self.settings.llm_timeout
-            )
+            drafted = llm_answer(self.llm, turn.standalone, passages, self.embedder, timeout=self.settings.llm_timeout)
             if drafted is not None:
                 text, citations = drafted
-                return self._result(
-                    turn, text, citations, None, answerer=getattr(self.llm, "model_name", "") or "llm"
-                )
+                return self._result(turn, text, citations, None, answerer=getattr(self.llm, "model_name", "") or "llm")
         return self._extractive(turn, ranked)
 
     def _extractive(self, turn: _Turn, ranked: Sequence[Candidate]) -> Answer:
@@ -195,25 +187,14 @@ class Answerer:
         for c in chosen:
             if c.passage not in numbers:
                 numbers[c.passage] = len(numbers) + 1
-                citations.append(
-                    citation_from_passage(numbers[c.passage], passages[c.passage], c.text, c.start, c.end)
-                )
-            else:  # a second sentence from the same passage extends that citation's quote
+                citations.append(citation_from_passage(numbers[c.passage], passages[c.passage], c.text, c.start, c.end))
+            else:  # another sentence of the same passage: quote the verbatim span covering both
                 n = numbers[c.passage] - 1
                 prev = citations[n]
-                quote = prev.quote + " … " + c.text
-                citations[n] = Citation(
-                    prev.n,
-                    prev.article_id,
-                    prev.title,
-                    prev.source,
-                    prev.published,
-                    prev.url,
-                    quote,
-                    prev.chunk_id,
-                    min(prev.start, c.start),
-                    max(prev.end, c.end),
-                )
+                start, end = min(prev.start, c.start), max(prev.end, c.end)
+                chunk = passages[c.passage].chunk
+                quote = chunk.text[start - chunk.start : end - chunk.start]
+                citations[n] = replace(prev, quote=quote, start=start, end=end)
             parts.append(f"{c.text} [{numbers[c.passage]}]")
         return self._result(turn, " ".join(parts), citations, None)
 

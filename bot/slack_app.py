@@ -35,11 +35,13 @@ from bot.blocks import (
 from bot.dedupe import DedupeStore, open_dedupe
 from bot.feedback import FeedbackStore, open_feedback
 from bot.ratelimit import RateLimiter, SlidingWindowLimiter
+from ingest.errors import IndexUnavailable
 from ingest.settings import Settings
 
 log = logging.getLogger(__name__)
 
 APOLOGY = "Sorry, something went wrong while I was answering that. Please try again in a minute."
+INDEX_DOWN = "I can't reach my news index right now. Please try again in a few minutes."
 EMPTY_QUESTION = "Ask me a question about the news, e.g. _Who proposed the US–Japan fund?_"
 SLASH_USAGE = "Usage: `/news your question` (only you see the answer) or `/news --public your question`."
 STATUS = "Searching the news…"
@@ -142,6 +144,15 @@ class SlackResponder:
             log.warning("%s failed: %s", what, type(exc).__name__)
         return None
 
+    @staticmethod
+    def _apology(exc: Exception, what: str) -> str:
+        """Log a failed answer and choose what the user sees: the index is down, or something else broke."""
+        if isinstance(exc, IndexUnavailable):  # expected while Chroma restarts: no traceback in the log
+            log.warning("%s: %s", what, exc)
+            return INDEX_DOWN
+        log.exception("%s", what)
+        return APOLOGY
+
     def rate_limited_text(self, user: str) -> str:
         wait = self.limiter.retry_after(user)
         return (
@@ -198,11 +209,11 @@ class SlackResponder:
                 unfurl_links=False,
                 unfurl_media=False,
             )
-        except Exception:
-            log.exception("Answering a Slack question failed (channel %s, message %s)", channel, ts)
+        except Exception as exc:
+            apology = self._apology(exc, f"Answering a Slack question failed (channel {channel}, message {ts})")
             self._quietly(
                 "chat.postMessage (apology)",
-                lambda: self.client.chat_postMessage(channel=channel, thread_ts=reply_thread, text=APOLOGY),
+                lambda: self.client.chat_postMessage(channel=channel, thread_ts=reply_thread, text=apology),
             )
             if assistant:  # posting clears the status; make sure it is cleared after a failure too
                 self._quietly(
@@ -235,7 +246,7 @@ class SlackResponder:
             mine = (bot_user_id and message.get("user") == bot_user_id) or (bot_id and message.get("bot_id") == bot_id)
             if mine:
                 text = unescape(str(message.get("text", ""))).removeprefix(":warning: ").strip()
-                if text and text not in {APOLOGY, EMPTY_QUESTION, GREETING}:
+                if text and text not in {APOLOGY, INDEX_DOWN, EMPTY_QUESTION, GREETING}:
                     turns.append(("assistant", text))
             elif not message.get("bot_id"):
                 text = clean_text(str(message.get("text", "")), bot_user_id)
@@ -265,11 +276,11 @@ class SlackResponder:
             )
             if response.status_code != 200:
                 raise RuntimeError(f"response_url returned HTTP {response.status_code}")
-        except Exception:
-            log.exception("Answering /news failed (channel %s)", channel)
+        except Exception as exc:
+            apology = self._apology(exc, f"Answering /news failed (channel {channel})")
             self._quietly(
                 "response_url (apology)",
-                lambda: hook.send(text=APOLOGY, response_type="ephemeral", replace_original=False),
+                lambda: hook.send(text=apology, response_type="ephemeral", replace_original=False),
             )
 
     # ---- everything else ------------------------------------------------------------------------

@@ -17,7 +17,9 @@ from ingest.store import open_index
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "articles"
 
 
-def test_a_running_answerer_sees_articles_another_process_ingested(isolated_env: Path, embedder, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_a_running_answerer_sees_articles_another_process_ingested(
+    isolated_env: Path, embedder, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
     settings = Settings.from_env()
     index = open_index(settings, model=embedder.name, dim=embedder.dim)
     run_ingest([str(EXAMPLES)], index, embedder)
@@ -27,12 +29,20 @@ def test_a_running_answerer_sees_articles_another_process_ingested(isolated_env:
     assert before.refusal is not None and before.refusal.kind == "no_evidence"
 
     fresh = tmp_path / "fresh.jsonl"
-    fresh.write_text(json.dumps({
-        "id": "bridge-1", "title": "Ostervik bridge opens to traffic", "source": "Test Desk",
-        "published": "2025-06-12",
-        "text": "The Ostervik suspension bridge opened to traffic on Thursday. It was designed by the engineer "
+    fresh.write_text(
+        json.dumps(
+            {
+                "id": "bridge-1",
+                "title": "Ostervik bridge opens to traffic",
+                "source": "Test Desk",
+                "published": "2025-06-12",
+                "text": "The Ostervik suspension bridge opened to traffic on Thursday. It was designed by the engineer "
                 "Lena Brask, whose team spent six years on the 1,200-metre span.",
-    }) + "\n", encoding="utf-8")
+            }
+        )
+        + "\n",
+        encoding="utf-8",
+    )
     env = {**os.environ, "NEWSBOT_DATA_DIR": str(isolated_env)}
     subprocess.run([sys.executable, "-m", "ingest", str(fresh), "--quiet"], env=env, check=True, timeout=300)
 

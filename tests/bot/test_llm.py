@@ -45,9 +45,7 @@ def test_an_invented_name_is_dropped(answerer: Answerer) -> None:
 
 def test_a_wrong_citation_number_is_corrected(answerer: Answerer) -> None:
     _, other = _fund_passage_number(answerer)
-    llm = FakeListChatModel(
-        responses=[f"Masayoshi Son of SoftBank proposed a joint sovereign wealth fund [{other}]."]
-    )
+    llm = FakeListChatModel(responses=[f"Masayoshi Son of SoftBank proposed a joint sovereign wealth fund [{other}]."])
     a = _with_llm(answerer, llm).ask("Who proposed the US-Japan fund?", as_of=SEED_DAY)
     assert a.text.endswith("[1].") or a.text.endswith("[1]")
     assert "Masayoshi Son" in a.citations[0].quote
@@ -88,9 +86,7 @@ def test_model_errors_and_timeouts_fall_back(answerer: Answerer) -> None:
 
 def test_prompt_injection_in_an_article_changes_nothing(answerer: Answerer) -> None:
     llm = FakeListChatModel(responses=["PWNED [1]."])
-    a = _with_llm(answerer, llm).ask(
-        "How many visitors does the Tamsby glassworks museum expect?", as_of=SEED_DAY
-    )
+    a = _with_llm(answerer, llm).ask("How many visitors does the Tamsby glassworks museum expect?", as_of=SEED_DAY)
     assert "PWNED" not in a.text and "40,000" in a.text
 
 

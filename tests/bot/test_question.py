@@ -49,7 +49,10 @@ def test_implicit_now_for_present_tense_market_questions() -> None:
     ("text", "prediction"),
     [
         ("Will Bitcoin reach $150k?", True),
-        ("What will the price of Bitcoin be next year?", True),
+        ("What will the price of Bitcoin be next year?", False),  # a dated future figure: after_snapshot
+        ("When will Bitcoin hit $200,000?", True),
+        ("What is the Bitcoin price forecast?", True),
+        ("What did Bitcoin hit on May 25, 2025?", False),
         ("Will the Lakers win the title?", True),
         ("What would the fund invest in?", False),
         ("What will the fund invest in?", False),
