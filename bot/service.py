@@ -18,7 +18,7 @@ from langchain_core.runnables import Runnable, RunnableLambda
 
 from bot.answer import Answer, Citation, Refusal
 from bot.citations import citation_from_passage, citation_from_snapshot
-from bot.extractive import Candidate, candidates, choose, question_weights, rerank_by_meaning
+from bot.extractive import Candidate, candidates, choose, question_weights
 from bot.followup import History, rewrite_followup
 from bot.question import ParsedQuestion, parse_question
 from bot.refusal import Decision, coverage_refusal, market_decision, no_evidence_text
@@ -164,7 +164,7 @@ class Answerer:
         passages = turn.retrieval.passages
         weights = question_weights(turn.parsed.text, self.index.catalog.idf)
         found = candidates(turn.parsed, passages, weights)
-        ranked = rerank_by_meaning(found, turn.retrieval.query_vector, self.embedder.embed) if found else []
+        ranked = sorted(found, key=lambda c: -c.score)
         best_relevance = max((relevance(passages[c.passage].dense, c.coverage) for c in ranked), default=0.0)
         if best_relevance < MIN_RELEVANCE:
             return self._result(turn, no_evidence_text(coverage_now), [], Refusal("no_evidence", coverage_now["last"]))
