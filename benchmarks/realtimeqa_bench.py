@@ -157,15 +157,12 @@ def newsbot_run(
         file=sys.stderr,
     )
     answerer = build_answerer(settings)
-    retriever = getattr(answerer, "retriever", None)
     outcomes = []
     for i, q in enumerate(questions, 1):
         t = time.perf_counter()
         answer = answerer.ask(q.question, as_of=q.asked_on)
         elapsed = (time.perf_counter() - t) * 1000
-        retrieved: list[str] = []
-        if retriever is not None:  # not part of the answer: asked again, outside the timed call
-            retrieved = _dedupe(p.chunk.article_id for p in retriever.retrieve(q.question, q.asked_on).passages)
+        retrieved = _dedupe(answer.retrieved)  # empty for answers decided before retrieval (refusals)
         outcomes.append(
             Outcome(
                 q.id,
@@ -175,7 +172,7 @@ def newsbot_run(
                 contains_normalised(answer.text, q.answer),
                 answer.refused,
                 elapsed,
-                retriever is not None,
+                True,
             )
         )
         _progress("newsbot", i, len(questions))
@@ -395,8 +392,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         "questions": len(questions),
         "question_kinds": {k: sum(q.kind == k for q in questions) for k in KINDS},
         "notes": {
-            "hit@k": "gold article among the first k distinct articles retrieved; for newsbot, from its "
-            "HybridRetriever asked again outside the timed call",
+            "hit@k": "gold article among the first k distinct articles retrieved; for newsbot, "
+            "Answer.retrieved (empty when a refusal was decided before retrieval)",
             "citation_hit": "newsbot: gold among the answer's citations; "
             "baseline: the article its answer sentence came from",
             "gold": "gold ids widened to every article id with identical text",

@@ -46,6 +46,7 @@ class Answer:
     standalone_question: str = ""  # the question after follow-up rewriting
     answerer: str = "extractive"  # or the chat model's name
     timings_ms: dict[str, float] = field(default_factory=dict)
+    retrieved: list[str] = field(default_factory=list)  # article ids retrieved, best first (for evaluation)
 
     @property
     def refused(self) -> bool:

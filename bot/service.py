@@ -135,6 +135,8 @@ class Answerer:
         turn.timings["answer"] = (time.perf_counter() - t) * 1e3
         turn.timings["total"] = (time.perf_counter() - turn.started) * 1e3
         answer.timings_ms = turn.timings
+        if turn.retrieval is not None:
+            answer.retrieved = list(dict.fromkeys(p.chunk.article_id for p in turn.retrieval.passages))
         return answer
 
     # ---- composing the reply ------------------------------------------------------------------
