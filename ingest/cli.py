@@ -10,7 +10,13 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+)
 from rich.table import Table
 
 from ingest.errors import NewsbotError
@@ -63,6 +69,9 @@ def ingest_command(
         err.print(f"[yellow]skipped[/yellow] {message}", markup=True, soft_wrap=True, highlight=False)
 
     show_progress = not quiet and not as_json and err.is_terminal
+    from ingest.readers import estimate_records
+
+    total = estimate_records(paths) if show_progress else None
     with Progress(
         TextColumn("[bold]ingest"),
         BarColumn(),
@@ -74,7 +83,7 @@ def ingest_command(
         disable=not show_progress,
         transient=True,
     ) as bar:
-        task = bar.add_task("ingest", total=None, chunks=0, rate=0.0)
+        task = bar.add_task("ingest", total=total, chunks=0, rate=0.0)
 
         def progress(articles: int, chunks: int) -> None:
             elapsed = bar.tasks[0].elapsed or 1e-9
@@ -181,9 +190,7 @@ def check_command(data_dir: DataDir = None, as_json: JsonFlag = False) -> None:
     if as_json:
         out.print_json(json.dumps({"consistent": not bad, **problems}))
     else:
-        out.print(
-            "consistent" if not bad else "\n".join(f"{k}: {len(v)} e.g. {v[:3]}" for k, v in bad.items())
-        )
+        out.print("consistent" if not bad else "\n".join(f"{k}: {len(v)} e.g. {v[:3]}" for k, v in bad.items()))
     raise typer.Exit(1 if bad else 0)
 
 

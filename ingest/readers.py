@@ -83,6 +83,29 @@ def read_inputs(
             yield from _read_file(item, max_record_bytes)
 
 
+def estimate_records(inputs: Sequence[str]) -> int | None:
+    """How many records ``inputs`` hold, counted cheaply (lines of JSON lines files, one per page), for a
+    progress bar's ETA; None when it cannot be known up front (stdin, URLs, JSON arrays, feeds)."""
+    total = 0
+    for item in inputs:
+        if item == "-" or item.startswith(("http://", "https://")):
+            return None
+        matches = [item] if os.path.lexists(item) else sorted(glob.glob(item, recursive=True))
+        for path in (p for m in matches for p in (_walk(m) if os.path.isdir(m) else [m])):
+            kind = _kind(path)
+            if kind in (".jsonl", ".ndjson", ".jsonl.gz"):
+                try:
+                    with gzip.open(path, "rb") if kind == ".jsonl.gz" else open(path, "rb") as f:
+                        total += sum(chunk.count(b"\n") for chunk in iter(lambda f=f: f.read(1 << 20), b""))
+                except (OSError, EOFError, zlib.error):
+                    continue
+            elif kind in (".txt", ".md", ".html", ".htm"):
+                total += 1
+            elif kind is not None:
+                return None
+    return total
+
+
 def _kind(path: str) -> str | None:
     name = path.lower()
     return next((ext for ext in EXTENSIONS if name.endswith(ext)), None)
