@@ -1,0 +1,58 @@
+"""``newsbot ask`` in the terminal, as JSON, and in batches."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from bot.cli import make_app
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "articles"
+runner = CliRunner()
+
+
+@pytest.fixture
+def ingested(isolated_env: Path) -> Path:
+    result = runner.invoke(make_app(), ["ingest", str(EXAMPLES), "--quiet"])
+    assert result.exit_code == 0, result.output
+    return isolated_env
+
+
+def test_ask_json_shape_and_content(ingested: Path) -> None:
+    result = runner.invoke(make_app(), ["ask", "Who proposed the US-Japan fund?", "--as-of", "2025-05-26", "--json"])
+    assert result.exit_code == 0, result.output
+    d = json.loads(result.stdout)
+    assert d["as_of"] == "2025-05-26" and d["refused"] is False and "Masayoshi Son" in d["answer"]
+    assert d["citations"][0]["published"] == "2025-05-25" and "timings_ms" in d
+
+
+def test_ask_readable_refusal(ingested: Path) -> None:
+    result = runner.invoke(make_app(), ["ask", "What is Bitcoin trading at?", "--as-of", "2026-01-10"])
+    assert result.exit_code == 0
+    assert "refused: after_snapshot" in result.stdout and "108,029.56" in result.stdout
+
+
+def test_ask_batch(ingested: Path, tmp_path: Path) -> None:
+    batch = tmp_path / "questions.jsonl"
+    batch.write_text(
+        json.dumps({"id": "a", "question": "Who proposed the US-Japan fund?", "as_of": "2025-05-26"})
+        + "\n"
+        + "not json\n"
+        + json.dumps({"id": "b", "question": "Will Bitcoin reach $150k?", "as_of": "2025-05-26"})
+        + "\n",
+        encoding="utf-8",
+    )
+    result = runner.invoke(make_app(), ["ask", "--json", "--batch", str(batch)])
+    assert result.exit_code == 1  # one bad line
+    answers = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [a["id"] for a in answers] == ["a", "b"]
+    assert "Masayoshi Son" in answers[0]["answer"] and answers[1]["refusal"]["kind"] == "prediction"
+    assert f"{batch}:2" in result.stderr
+
+
+def test_bad_as_of_is_one_clear_line(ingested: Path) -> None:
+    result = runner.invoke(make_app(), ["ask", "Anything?", "--as-of", "next tuesday"])
+    assert result.exit_code == 2 and "--as-of" in result.stderr and "Traceback" not in result.stderr

@@ -1,0 +1,67 @@
+"""The ingest commands as a user runs them: one line per bad input, exit status, JSON for scripts."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from bot.cli import make_app
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "articles"
+runner = CliRunner()
+
+
+def _run(*args: str, stdin: str | None = None):  # type: ignore[no-untyped-def]
+    return runner.invoke(make_app(), list(args), input=stdin)
+
+
+def test_ingest_list_stats_remove_round_trip(isolated_env: Path) -> None:
+    first = _run("ingest", str(EXAMPLES), "--json")
+    assert first.exit_code == 0, first.output
+    summary = json.loads(first.stdout)
+    assert (summary["new"], summary["failed"], summary["chunks"] > 0) == (4, 0, True)
+    again = json.loads(_run("ingest", str(EXAMPLES), "--json").stdout)
+    assert (again["new"], again["unchanged"], again["chunks"]) == (0, 4, 0)
+
+    listed = json.loads(_run("list", "--json").stdout)
+    assert [a["published"] for a in listed] == sorted((a["published"] for a in listed), reverse=True)
+    inferred = [a for a in listed if a["date_inferred"]]
+    assert len(inferred) == 1 and inferred[0]["title"].startswith("SoftBank")
+    table = _run("list").stdout
+    assert "inferred" in table
+
+    stats = json.loads(_run("stats", "--json").stdout)
+    assert stats["articles"] == 4 and stats["snapshots"]["Bitcoin"]["newest"] == "2025-05-25"
+    assert stats["first_published"] == "2025-05-20" and stats["last_published"] == "2025-05-25"
+
+    removed = _run("remove", "ex-rover-ice", "nope", "--json")
+    assert removed.exit_code == 1
+    assert json.loads(removed.stdout) == {"removed": ["ex-rover-ice"], "not_found": ["nope"]}
+    assert json.loads(_run("check", "--json").stdout)["consistent"] is True
+
+
+def test_bad_input_is_one_line_each_and_exit_status_one(isolated_env: Path, tmp_path: Path) -> None:
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"id": "ok", "title": "Fine", "published": "2024-01-02", "text": "A fine story."}\n{oops\n')
+    result = _run("ingest", str(bad), str(tmp_path / "absent.json"), "--quiet")
+    assert result.exit_code == 1
+    errors = [line for line in result.stderr.splitlines() if line.startswith("skipped")]
+    assert len(errors) == 2, result.stderr
+    assert f"{bad}:2" in errors[0] and "absent.json" in errors[1]
+    assert "Traceback" not in result.output + result.stderr
+    assert "1 new" in result.stdout and "2 failed" in result.stdout
+
+
+def test_json_lines_on_stdin(isolated_env: Path) -> None:
+    line = json.dumps({"id": "stdin-1", "title": "Piped", "published": "2024-02-03", "text": "Piped in from stdin."})
+    result = _run("ingest", "-", "--json", stdin=line + "\n")
+    assert result.exit_code == 0 and json.loads(result.stdout)["new"] == 1
+
+
+def test_a_model_that_cannot_load_fails_at_once_with_one_line(isolated_env: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setenv("NEWSBOT_EMBEDDING_MODEL", "someone/not-a-real-model")
+    result = _run("ingest", str(EXAMPLES))
+    assert result.exit_code == 2
+    assert "not-a-real-model" in result.stderr and "Traceback" not in result.stderr
