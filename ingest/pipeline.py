@@ -6,7 +6,7 @@ from __future__ import annotations
 import queue
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import TextIO, cast
 
@@ -54,7 +54,7 @@ class IngestReport:
         }
 
 
-ProgressCallback = Callable[[int, int], None]  # (articles done, chunks done)
+ProgressCallback = Callable[[int, int], None]  # (records read, chunks embedded)
 
 
 @dataclass
@@ -69,8 +69,13 @@ class _Planner:
     seen_hashes: dict[str, str] = field(default_factory=dict)
     seen_urls: dict[str, str] = field(default_factory=dict)
     aliases: list[tuple[str, str]] = field(default_factory=list)  # written once their articles are
+    progress: ProgressCallback | None = None
+    seen: int = 0
 
     def plan(self, item: RawRecord | InputError) -> PreparedArticle | None:
+        self.seen += 1
+        if self.progress and self.seen % 25 == 0:
+            self.progress(self.seen, self.report.chunks)
         if isinstance(item, InputError):
             self._fail(str(item))
             return None
@@ -131,23 +136,41 @@ def _batches(prepared: Iterable[PreparedArticle | None]) -> Iterator[list[Prepar
 _DONE = object()
 
 
-def _in_thread(items: Iterable[object], maxsize: int) -> Iterator[object]:
-    """Run a producer in a background thread, handing its items over through a bounded queue."""
+def _in_thread(items: Iterable[object], maxsize: int) -> Generator[object, None, None]:
+    """Run a producer in a background thread, handing its items over through a bounded queue.
+
+    Closing the generator stops the producer and waits for it: it reads the index's database, which
+    must not be closed under it (a failed run otherwise crashed in SQLite's native code)."""
     q: queue.Queue[object] = queue.Queue(maxsize)
     failure: list[BaseException] = []
+    stop = threading.Event()
+
+    def put(item: object) -> bool:
+        while not stop.is_set():
+            try:
+                q.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
 
     def produce() -> None:
         try:
             for item in items:
-                q.put(item)
+                if not put(item):
+                    return
         except BaseException as exc:  # re-raised in the consumer
             failure.append(exc)
-        finally:
-            q.put(_DONE)
+        put(_DONE)
 
-    threading.Thread(target=produce, name="ingest-reader", daemon=True).start()
-    while (item := q.get()) is not _DONE:
-        yield item
+    thread = threading.Thread(target=produce, name="ingest-reader", daemon=True)
+    thread.start()
+    try:
+        while (item := q.get()) is not _DONE:
+            yield item
+    finally:
+        stop.set()
+        thread.join()
     if failure:
         raise failure[0]
 
@@ -176,7 +199,7 @@ def run_ingest(
         index.db.execute(
             f"UPDATE articles SET content_hash = '' WHERE id IN ({','.join('?' * len(redo))})", sorted(redo)
         )
-    planner = _Planner(index, report, on_error, max_record_bytes, redo)
+    planner = _Planner(index, report, on_error, max_record_bytes, redo, progress=progress)
     reader = read_inputs(list(inputs), stdin=stdin)
     batches = _in_thread(_batches(planner.plan(item) for item in reader), maxsize=4)
 
@@ -196,7 +219,6 @@ def run_ingest(
 
     writer = threading.Thread(target=write_loop, name="ingest-writer", daemon=True)
     writer.start()
-    articles_done = 0
     try:
         for batch in batches:
             assert isinstance(batch, list)
@@ -205,16 +227,18 @@ def run_ingest(
             if write_failure:
                 break
             writes.put((batch, texts, vectors))
-            articles_done += len(batch)
             report.chunks += len(texts)
             if progress:
-                progress(articles_done, report.chunks)
+                progress(planner.seen, report.chunks)
     finally:
         writes.put(_DONE)
         writer.join()
+        batches.close()  # stop reading before anyone closes the index
     if write_failure:
         raise write_failure[0]
     for alias, twin in planner.aliases:
         index.add_alias(alias, twin)
+    if progress:
+        progress(planner.seen, report.chunks)
     report.seconds = time.perf_counter() - started
     return report
