@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import sqlite3
 import sys
 from pathlib import Path
 from typing import Annotated, Any
@@ -120,7 +121,10 @@ def _open_catalog(data_dir: Path | None):  # type: ignore[no-untyped-def]
     from ingest.database import connect
 
     settings = load_settings(data_dir)
-    return Catalog(connect(Path(settings.data_dir) / "newsbot.sqlite"))
+    try:
+        return Catalog(connect(Path(settings.data_dir) / "newsbot.sqlite"))
+    except sqlite3.Error as exc:
+        raise fail(NewsbotError(f"cannot open the index database in {settings.data_dir}: {exc}")) from None
 
 
 def list_command(
@@ -166,9 +170,9 @@ def remove_command(
 
     try:
         index, _ = open_with_embedder(load_settings(data_dir))
-    except NewsbotError as exc:
+        removed = index.remove(ids)
+    except NewsbotError as exc:  # e.g. the Chroma server is down
         raise fail(exc) from None
-    removed = index.remove(ids)
     missing = [i for i in ids if i not in removed]
     if as_json:
         out.print_json(json.dumps({"removed": removed, "not_found": missing}))
@@ -183,9 +187,9 @@ def check_command(data_dir: DataDir = None, as_json: JsonFlag = False) -> None:
 
     try:
         index, _ = open_with_embedder(load_settings(data_dir))
-    except NewsbotError as exc:
+        problems = index.check()
+    except NewsbotError as exc:  # e.g. the Chroma server is down
         raise fail(exc) from None
-    problems = index.check()
     bad = {k: v for k, v in problems.items() if v}
     if as_json:
         out.print_json(json.dumps({"consistent": not bad, **problems}))

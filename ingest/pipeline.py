@@ -196,9 +196,10 @@ def run_ingest(
     started = time.perf_counter()
     redo = set(index.pending_ids())  # interrupted by a crash last time: redone whatever their hash
     if redo:
-        index.db.execute(
-            f"UPDATE articles SET content_hash = '' WHERE id IN ({','.join('?' * len(redo))})", sorted(redo)
-        )
+        with index.storage_errors():
+            index.db.execute(
+                f"UPDATE articles SET content_hash = '' WHERE id IN ({','.join('?' * len(redo))})", sorted(redo)
+            )
     planner = _Planner(index, report, on_error, max_record_bytes, redo, progress=progress)
     reader = read_inputs(list(inputs), stdin=stdin)
     batches = _in_thread(_batches(planner.plan(item) for item in reader), maxsize=4)

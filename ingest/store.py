@@ -4,13 +4,22 @@ Write protocol, safe against a kill at any moment: (1) in one SQLite transaction
 written as ``pending`` with its chunks, lexical rows and snapshots; (2) its vectors are upserted into
 Chroma and any other vector ids of that article (orphans of an older version) are deleted; (3) the
 row turns ``ready``. Readers only see ``ready`` articles; a rerun redoes every ``pending`` one.
+
+When step (2) fails instead (a full disk, a Chroma server gone), the batch is taken back out: its new
+vectors are deleted and its rows put back as they were, so earlier versions stay intact. A full,
+read-only or inaccessible data dir is reported as one :class:`NewsbotError`.
 """
 
 from __future__ import annotations
 
+import errno
 import json
+import logging
+import os
+import shutil
 import sqlite3
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -20,9 +29,51 @@ import numpy as np
 from ingest.catalog import Catalog
 from ingest.database import connect
 from ingest.embedding import Embedder, load_embedder
+from ingest.errors import NewsbotError
 from ingest.models import Article, Chunk, Snapshot
 from ingest.settings import Settings
-from ingest.vectors import ChromaVectors, date_ordinal
+from ingest.vectors import ChromaVectors, date_ordinal, one_line
+
+log = logging.getLogger(__name__)
+
+# Ingest stops before a batch when less than this is free: on a really full disk embedded Chroma's
+# compaction fails and SQLite cannot even take a failed batch back out, so stop with room to spare.
+MIN_FREE_BYTES = 64 * 1024 * 1024
+_STORAGE_ERRNOS = {
+    errno.ENOSPC: "the disk is full",
+    errno.EDQUOT: "the disk quota is used up",
+    errno.EROFS: "the file system is read-only",
+    errno.EACCES: "permission denied",
+    errno.EPERM: "permission denied",
+}
+_STORAGE_MESSAGES = (
+    ("disk is full", "the disk is full"),
+    ("no space left", "the disk is full"),
+    ("readonly", "it is read-only"),
+    ("read-only", "it is read-only"),
+)
+
+
+def storage_problem(exc: BaseException | None, data_dir: Path) -> str | None:
+    """Why a write failed when the data dir is to blame (full, read-only, no permission); else None."""
+    while exc is not None:
+        if isinstance(exc, OSError) and exc.errno in _STORAGE_ERRNOS:
+            return _STORAGE_ERRNOS[exc.errno]
+        text = str(exc).lower()
+        for fragment, problem in _STORAGE_MESSAGES:
+            if fragment in text:
+                return problem
+        exc = exc.__cause__
+    # SQLite and embedded Chroma don't always say why ("unable to open database file", "Failed to apply
+    # logs to the hnsw segment writer"): look at the data dir itself.
+    if data_dir.is_dir() and not os.access(data_dir, os.W_OK):
+        return "the data dir is not writable"
+    try:
+        if shutil.disk_usage(data_dir).free < 1 << 20:
+            return "the disk is full"
+    except OSError:
+        pass
+    return None
 
 
 @dataclass(frozen=True)
@@ -64,17 +115,51 @@ class Index:
     def add_alias(self, alias: str, article_id: str) -> None:
         """Remember that ``alias`` arrived with the same content as ``article_id``."""
         if alias != article_id:  # only once the article itself is stored
-            self.db.execute(
-                "INSERT OR IGNORE INTO aliases(alias, article_id) SELECT ?, id FROM articles WHERE id = ?",
-                (alias, article_id),
-            )
+            with self.storage_errors():
+                self.db.execute(
+                    "INSERT OR IGNORE INTO aliases(alias, article_id) SELECT ?, id FROM articles WHERE id = ?",
+                    (alias, article_id),
+                )
+
+    @contextmanager
+    def storage_errors(self) -> Iterator[None]:
+        """Report a write that failed because of the data dir (full, read-only) as one NewsbotError."""
+        try:
+            yield
+        except Exception as exc:
+            problem = storage_problem(exc, Path(self.settings.data_dir))
+            if problem is None:
+                raise
+            raise NewsbotError(
+                f"cannot write to the index in {self.settings.data_dir}: {problem} ({one_line(exc)}); "
+                "fix that and run the ingest again: it resumes where it stopped"
+            ) from exc
 
     def write(self, batch: Sequence[PreparedArticle], embeddings: np.ndarray) -> None:
-        """Store a batch of articles and the vectors of their chunks (rows of ``embeddings`` in order)."""
+        """Store a batch of articles and the vectors of their chunks (rows of ``embeddings`` in order);
+        a NewsbotError, and nothing of the batch kept, when the data dir is full or read-only."""
         if not batch:
             return
+        self._check_free_space()
+        with self.storage_errors():
+            self._write(batch, embeddings)
+
+    def _check_free_space(self) -> None:
+        try:
+            free = shutil.disk_usage(self.settings.data_dir).free
+        except OSError:
+            return  # not ours to judge (e.g. a data dir on an unusual file system); writes will tell
+        if free < MIN_FREE_BYTES:
+            raise NewsbotError(
+                f"cannot write to the index in {self.settings.data_dir}: the disk is full "
+                f"({free / 2**20:.0f} MB free; ingest keeps {MIN_FREE_BYTES / 2**20:.0f} MB free); "
+                "free some space and run the ingest again: it resumes where it stopped"
+            )
+
+    def _write(self, batch: Sequence[PreparedArticle], embeddings: np.ndarray) -> None:
         now = datetime.now(UTC).isoformat(timespec="seconds")
         ids = [p.article.id for p in batch]
+        before = self._rows(ids)
         with self.db:
             self.db.execute("BEGIN IMMEDIATE")
             for p in batch:
@@ -95,8 +180,12 @@ class Index:
             for p in batch
             for c in p.chunks
         ]
-        self.vectors.upsert([c.id for c in chunks], embeddings, metadatas)
-        stale = self.vectors.ids_for_articles(ids) - {c.id for c in chunks}
+        try:
+            self.vectors.upsert([c.id for c in chunks], embeddings, metadatas)
+            stale = self.vectors.ids_for_articles(ids) - {c.id for c in chunks}
+        except Exception:
+            self._take_back(ids, [c.id for c in chunks], before)
+            raise
         if stale:
             self.vectors.delete(sorted(stale))
         with self.db:
@@ -153,6 +242,40 @@ class Index:
                 for s in p.snapshots
             ],
         )
+
+    def _rows(self, ids: Sequence[str]) -> dict[str, list[sqlite3.Row]]:
+        """The stored rows of these articles, to put back if their new version cannot be written."""
+        marks = ",".join("?" * len(ids))
+        return {
+            "articles": self.db.execute(f"SELECT * FROM articles WHERE id IN ({marks})", ids).fetchall(),
+            "chunks": self.db.execute(f"SELECT * FROM chunks WHERE article_id IN ({marks})", ids).fetchall(),
+            "snapshots": self.db.execute(f"SELECT * FROM snapshots WHERE article_id IN ({marks})", ids).fetchall(),
+        }
+
+    def _take_back(self, ids: Sequence[str], vector_ids: Sequence[str], before: dict[str, list[sqlite3.Row]]) -> None:
+        """Undo a batch whose vectors could not be written: delete its new vectors and put its rows back as
+        they were. Best effort: whatever stays ``pending`` is redone by the next ingest."""
+        try:
+            self.vectors.delete(list(vector_ids))
+        except Exception as exc:  # the same outage; ids are content-addressed, so the rerun overwrites them
+            log.info("could not delete the vectors of a failed batch: %s", one_line(exc))
+        marks = ",".join("?" * len(ids))
+        kept = {row["id"] for row in before["articles"]}
+        try:
+            with self.db:
+                self.db.execute("BEGIN IMMEDIATE")
+                self.db.execute(f"DELETE FROM chunks WHERE article_id IN ({marks})", ids)
+                self.db.execute(f"DELETE FROM snapshots WHERE article_id IN ({marks})", ids)
+                self.db.executemany("DELETE FROM articles WHERE id = ?", [(i,) for i in ids if i not in kept])
+                for table, rows in before.items():
+                    if rows:
+                        cols = rows[0].keys()
+                        sql = f"INSERT INTO {table}({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})"
+                        if table == "articles":
+                            sql += " ON CONFLICT(id) DO UPDATE SET " + ", ".join(f"{c}=excluded.{c}" for c in cols)
+                        self.db.executemany(sql, [tuple(r) for r in rows])
+        except sqlite3.Error as exc:
+            log.info("could not take back a failed batch (%s); the next ingest redoes it", one_line(exc))
 
     def _bump_generation(self) -> None:
         """Tell long-running readers (the bot) that the index changed."""
@@ -224,7 +347,11 @@ class Index:
 def open_index(settings: Settings, *, model: str, dim: int) -> Index:
     """Open the index described by ``settings`` for an embedding model of ``dim`` dimensions."""
     data_dir = Path(settings.data_dir)
-    db = connect(data_dir / "newsbot.sqlite")
+    try:
+        db = connect(data_dir / "newsbot.sqlite")
+    except (sqlite3.Error, OSError) as exc:
+        problem = storage_problem(exc, data_dir) or one_line(exc)
+        raise NewsbotError(f"cannot open the index database in {data_dir}: {problem}") from exc
     vectors = ChromaVectors.open(
         path=data_dir / "chroma",
         host=settings.chroma_host,

@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import functools
+from collections.abc import Callable, Sequence
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 
-from ingest.errors import ConfigError, IndexUnavailable
+from ingest.errors import ConfigError, IndexUnavailable, NewsbotError
+
+# chromadb's HttpClient waits forever by default: a hung server would hang every question with it.
+SERVER_TIMEOUT_S = 60.0
+SERVER_CONNECT_TIMEOUT_S = 5.0
+_T = TypeVar("_T")
 
 
 def date_ordinal(day: date) -> int:
@@ -17,12 +23,48 @@ def date_ordinal(day: date) -> int:
     return day.year * 10000 + day.month * 100 + day.day
 
 
-class ChromaVectors:
-    """The chunk vectors of one Chroma collection; ids are chunk ids, metadata carries article and date."""
+def one_line(exc: BaseException) -> str:
+    """An exception as one short line (for error messages shown to users)."""
+    text = " ".join(str(exc).split()) or type(exc).__name__
+    return text if len(text) <= 200 else text[:199] + "…"
 
-    def __init__(self, client: Any, collection: Any) -> None:
+
+def _guarded(what: str) -> Callable[[Callable[..., _T]], Callable[..., _T]]:
+    """Turn any failure of a Chroma call into :class:`IndexUnavailable` naming where and what failed."""
+
+    def wrap(method: Callable[..., _T]) -> Callable[..., _T]:
+        @functools.wraps(method)
+        def guarded(self: ChromaVectors, *args: Any, **kwargs: Any) -> _T:
+            try:
+                return method(self, *args, **kwargs)
+            except NewsbotError:
+                raise
+            except Exception as exc:  # connection refused, timeout, server error, disk full, ...
+                raise IndexUnavailable(f"{self.where}: {what} failed: {one_line(exc)}") from exc
+
+        return guarded
+
+    return wrap
+
+
+def _set_timeout(client: Any) -> None:
+    import httpx
+
+    session = getattr(getattr(client, "_server", None), "_session", None)
+    if isinstance(session, httpx.Client):
+        session.timeout = httpx.Timeout(SERVER_TIMEOUT_S, connect=SERVER_CONNECT_TIMEOUT_S)
+
+
+class ChromaVectors:
+    """The chunk vectors of one Chroma collection; ids are chunk ids, metadata carries article and date.
+
+    Every call raises :class:`IndexUnavailable` when Chroma fails; a server's client reconnects by
+    itself, so calls succeed again once the server is back."""
+
+    def __init__(self, client: Any, collection: Any, where: str = "Chroma") -> None:
         self.client = client
         self.collection = collection
+        self.where = where
         self.max_batch = int(client.get_max_batch_size())
 
     @classmethod
@@ -34,9 +76,11 @@ class ChromaVectors:
         from chromadb.config import Settings as ChromaSettings
 
         chroma_settings = ChromaSettings(anonymized_telemetry=False)
+        where = f"Chroma server at {host}:{port}" if host else f"Chroma at {path}"
         try:
             if host:
                 client = chromadb.HttpClient(host=host, port=port, settings=chroma_settings)
+                _set_timeout(client)
             else:
                 assert path is not None
                 path.mkdir(parents=True, exist_ok=True)
@@ -50,16 +94,16 @@ class ChromaVectors:
         except ConfigError:
             raise
         except Exception as exc:  # connection refused, bad server, corrupt files
-            where = f"Chroma server at {host}:{port}" if host else f"Chroma at {path}"
-            raise IndexUnavailable(f"cannot open {where}: {exc}") from exc
+            raise IndexUnavailable(f"cannot open {where}: {one_line(exc)}") from exc
         built_with = (collection.metadata or {}).get("embedding_model")
         if built_with and built_with != model:
             raise ConfigError(
                 f"collection {name!r} was built with embedding model {built_with!r}, not {model!r}; "
                 "use another NEWSBOT_COLLECTION or re-ingest into a new data dir"
             )
-        return cls(client, collection)
+        return cls(client, collection, where)
 
+    @_guarded("writing vectors")
     def upsert(self, ids: Sequence[str], embeddings: np.ndarray, metadatas: Sequence[dict[str, Any]]) -> None:
         """Add or replace vectors, in batches Chroma accepts."""
         for i in range(0, len(ids), self.max_batch):
@@ -71,11 +115,13 @@ class ChromaVectors:
                 ],
             )
 
+    @_guarded("deleting vectors")
     def delete(self, ids: Sequence[str]) -> None:
         """Remove vectors by chunk id (missing ids are ignored)."""
         for i in range(0, len(ids), self.max_batch):
             self.collection.delete(ids=list(ids[i : i + self.max_batch]))
 
+    @_guarded("reading vector ids")
     def ids_for_articles(self, article_ids: Sequence[str]) -> set[str]:
         """Every vector id stored for these articles, including orphans from an interrupted run."""
         found: set[str] = set()
@@ -85,6 +131,7 @@ class ChromaVectors:
             found.update(self.collection.get(where=where, include=[])["ids"])
         return found
 
+    @_guarded("reading vector ids")
     def all_ids(self) -> set[str]:
         """Every vector id in the collection (for consistency checks)."""
         ids: set[str] = set()
@@ -93,6 +140,7 @@ class ChromaVectors:
             ids.update(self.collection.get(include=[], limit=10000, offset=offset)["ids"])
         return ids
 
+    @_guarded("reading vectors")
     def embeddings(self, ids: Sequence[str]) -> dict[str, np.ndarray]:
         """Stored vectors by chunk id."""
         if not ids:
@@ -102,20 +150,17 @@ class ChromaVectors:
             cid: np.asarray(e, dtype=np.float32) for cid, e in zip(got["ids"], got["embeddings"], strict=True)
         }
 
+    @_guarded("counting vectors")
     def count(self) -> int:
         return int(self.collection.count())
 
+    @_guarded("query")
     def query(
         self, embedding: np.ndarray, k: int, max_published: date | None = None
     ) -> list[tuple[str, float]]:
         """The ``k`` nearest chunk ids with cosine similarity, optionally only up to a publication date."""
         where = {"published_ord": {"$lte": date_ordinal(max_published)}} if max_published else None
-        try:
-            result = self.collection.query(
-                query_embeddings=[embedding], n_results=k, where=where, include=["distances"]
-            )
-        except Exception as exc:
-            raise IndexUnavailable(f"Chroma query failed: {exc}") from exc
+        result = self.collection.query(query_embeddings=[embedding], n_results=k, where=where, include=["distances"])
         return [
             (cid, 1.0 - float(d)) for cid, d in zip(result["ids"][0], result["distances"][0], strict=True)
         ]
