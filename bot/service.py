@@ -90,6 +90,12 @@ class Answerer:
                 self.index.reopen_vectors()
                 self._generation = generation
 
+    def as_retriever(self, as_of: date | None = None) -> Any:
+        """This answerer's retrieval as a LangChain ``BaseRetriever`` (for use in other chains)."""
+        from bot.langchain_retriever import NewsRetriever
+
+        return NewsRetriever(retriever=self.retriever, as_of=as_of or self.settings.as_of)
+
     def coverage(self) -> dict[str, Any]:
         """What the news covers: article count, date range, sources, newest snapshots."""
         cov = self.index.catalog.coverage()

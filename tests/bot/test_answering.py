@@ -101,3 +101,11 @@ def test_json_shape(answerer: Answerer) -> None:
     assert d["as_of"] == "2025-05-26" and d["refused"] is False and d["refusal"] is None
     assert set(d["citations"][0]) == {"n", "article_id", "title", "source", "published", "url", "quote"}
     assert d["timings_ms"]["total"] > 0
+
+
+def test_langchain_retriever_and_runnable_chain(answerer: Answerer) -> None:
+    docs = answerer.as_retriever(as_of=SEED_DAY).invoke("electric ferry Lindmouth")
+    assert docs[0].metadata["article_id"] == "ex-harbor-ferry" and "Tern" in docs[0].page_content
+    assert all(d.metadata["published"] <= "2025-05-26" for d in docs)
+    answer = answerer.chain.invoke({"question": "Who proposed the US-Japan fund?", "as_of": SEED_DAY})
+    assert "Masayoshi Son" in answer.text
