@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 NEWSBOT := $(BIN)/newsbot
 
-.PHONY: run test lint bench clean
+.PHONY: run test lint bench-slice clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -23,6 +23,10 @@ run: $(VENV)/.installed
 
 test: $(VENV)/.installed
 	$(BIN)/python -m pytest -q
+
+# The real-news regression check: a 300-article slice of ../shared/data/realtimeqa with thresholds.
+bench-slice: $(VENV)/.installed
+	$(BIN)/python benchmarks/realtimeqa_bench.py --slice 300 --skip-baseline --check --data-dir $(or $(BENCH_DIR),.bench/slice300)
 
 lint: $(VENV)/.installed
 	$(BIN)/ruff check bot ingest tests benchmarks
