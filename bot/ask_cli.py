@@ -103,7 +103,11 @@ def chat_command(as_of: AsOf = None, data_dir: DataDir = None) -> None:
             break
         if not question:
             break
-        answer = answerer.ask(question, as_of=day, history=history)
+        try:
+            answer = answerer.ask(question, as_of=day, history=history)
+        except NewsbotError as exc:  # e.g. the Chroma server is down: say so, keep the conversation
+            err.print(f"error: {exc}", markup=False)
+            continue
         print_answer(out, answer)
         history += [("user", question), ("assistant", answer.text)]
 

@@ -76,6 +76,13 @@ def _relative(text: str, as_of: date) -> Period | None:
 
 def question_period(text: str, as_of: date, *, market: bool = False) -> Period | None:
     """The period ``text`` asks about, or None when it names no time (a market question implies now)."""
+    try:
+        return _question_period(text, as_of, market)
+    except (ValueError, OverflowError):  # "yesterday" as of 0001-01-01: off the calendar, no period
+        return None
+
+
+def _question_period(text: str, as_of: date, market: bool) -> Period | None:
     dates = find_dates(text)
     if dates:
         days = sorted(d for d, _, _ in dates)

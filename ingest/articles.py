@@ -24,10 +24,12 @@ def _authors(value: object) -> tuple[str, ...]:
     if not value:
         return ()
     if isinstance(value, str):
-        return tuple(a.strip() for a in value.replace(" and ", ",").split(",") if a.strip())
-    if isinstance(value, list):
-        return tuple(str(a.get("name", "") if isinstance(a, dict) else a).strip() for a in value if a)
-    return (str(value),)
+        names = value.replace(" and ", ",").split(",")
+    elif isinstance(value, list):
+        names = [str(a.get("name", "") if isinstance(a, dict) else a) for a in value if a]
+    else:
+        names = [str(value)]
+    return tuple(n for n in (clean_title(x) for x in names) if n)
 
 
 def _title_from_text(text: str) -> str:
@@ -97,7 +99,7 @@ def to_article(record: RawRecord, *, max_bytes: int, today: date | None = None) 
         text=text,
         published=published,
         date_inferred=inferred,
-        source=_as_text(f.get("source")).strip(),
+        source=clean_title(_as_text(f.get("source"))),
         url=url,
         authors=_authors(f.get("authors")),
         origin=record.origin,

@@ -192,11 +192,11 @@ def test_invisible_and_bidi_characters_are_removed_at_ingest(hostile_index: Inde
         assert not INVISIBLE.search(text), repr(text)
 
 
-@pytest.mark.xfail(strict=True, reason="ingest.articles.to_article cleans title and text but not source/authors")
 def test_invisible_characters_in_source_and_authors_are_removed_at_ingest(hostile_index: Index) -> None:
     # Slack rendering drops them (bot.blocks.visible), but they reach the terminal, JSON and refusal text.
     stored = hostile_index.catalog.article("hostile-invisible")
     assert stored is not None and stored["source"] == "Example Gazette"
+    assert not any(INVISIBLE.search(a) for a in stored["authors"])
 
 
 def test_scripts_styles_and_event_handlers_are_never_indexed(hostile_index: Index, hostile_answerer: Answerer) -> None:
