@@ -32,10 +32,19 @@ def _pick(rows: list[dict[str, Any]], metric: str | None) -> list[dict[str, Any]
     return sorted(rows, key=lambda r: r["as_of"], reverse=True)
 
 
+_PERIODS = {
+    "24h": "over 24 hours",
+    "7d": "over the week",
+    "30d": "over the month",
+    "ytd": "year to date",
+    "1y": "over the year",
+}
+
+
 def _figure(row: dict[str, Any]) -> str:
     value = human_value(row["value"], row["unit"])
-    period = f" over {row['period']}" if row.get("period") else ""
-    return f"{value}{period}"
+    period = row.get("period") or ""
+    return f"{value} {_PERIODS.get(period, period)}".rstrip()
 
 
 def market_decision(parsed: ParsedQuestion, catalog: Catalog) -> Decision | None:
@@ -50,7 +59,12 @@ def market_decision(parsed: ParsedQuestion, catalog: Catalog) -> Decision | None
     latest_row = chosen[0]
     latest = date.fromisoformat(latest_row["as_of"])
     label = METRIC_LABELS.get(parsed.metric or "price", "price")
-    stated = f"My latest market data for {asset} is from {human_date(latest)}: {label} {_figure(latest_row)} [1]."
+    shown = (
+        _figure(latest_row)
+        if latest_row["metric"] == "price"
+        else f"{METRIC_LABELS.get(latest_row['metric'], latest_row['metric'])} {_figure(latest_row)}"
+    )
+    stated = f"My latest market data for {asset} is from {human_date(latest)}: {shown} [1]."
     if parsed.prediction:
         text = f"I can't predict where {asset} is going; I only report dated figures from the news. {stated}"
         return Decision("prediction", text, latest.isoformat(), (latest_row,))
