@@ -14,7 +14,7 @@ import uuid
 from dataclasses import asdict
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from bot.answer import Answer
 
@@ -50,6 +50,32 @@ CREATE TABLE IF NOT EXISTS assistant_threads (
 """
 
 
+class FeedbackBackend(Protocol):
+    """What the Slack app needs from a feedback store (SQLite here, Redis in :mod:`bot.redis_feedback`)."""
+
+    def record_answer(self, answer: Answer, *, asker: str, channel: str, thread_ts: str) -> str: ...
+
+    def record_vote(self, answer_id: str, *, user: str, vote: str) -> bool: ...
+
+    def in_thread(self, channel: str, thread_ts: str) -> bool: ...
+
+    def add_assistant_thread(self, channel: str, thread_ts: str) -> None: ...
+
+    def is_assistant_thread(self, channel: str, thread_ts: str) -> bool: ...
+
+    def export(self) -> list[dict[str, Any]]: ...
+
+    def close(self) -> None: ...
+
+
+def citations_json(answer: Answer) -> str:
+    """The answer's citations as stored with it (JSON, without character offsets)."""
+    return json.dumps(
+        [{k: v for k, v in asdict(c).items() if k not in {"start", "end"}} for c in answer.citations],
+        ensure_ascii=False,
+    )
+
+
 def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
@@ -68,10 +94,7 @@ class FeedbackStore:
     def record_answer(self, answer: Answer, *, asker: str, channel: str, thread_ts: str) -> str:
         """Store an answer about to be posted; returns the id its feedback buttons carry."""
         answer_id = uuid.uuid4().hex[:16]
-        citations = json.dumps(
-            [{k: v for k, v in asdict(c).items() if k not in {"start", "end"}} for c in answer.citations],
-            ensure_ascii=False,
-        )
+        citations = citations_json(answer)
         with self._lock:
             self._db.execute(
                 "INSERT INTO answers VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",

@@ -79,7 +79,10 @@ class RedactSecrets(logging.Filter):
 
 def install_redaction(settings: Settings) -> None:
     """Add :class:`RedactSecrets` to every handler of the root logger."""
-    redactor = RedactSecrets([settings.slack_bot_token, settings.slack_app_token, settings.slack_signing_secret])
+    from bot.redis_stores import url_password
+
+    secrets = [settings.slack_bot_token, settings.slack_app_token, settings.slack_signing_secret]
+    redactor = RedactSecrets([*secrets, url_password(settings.redis_url)])
     for handler in logging.getLogger().handlers:
         handler.addFilter(redactor)
 
@@ -160,29 +163,37 @@ def run_http(app: App, host: str, port: int) -> None:
 def serve(
     settings: Settings, *, http: bool = False, host: str = "0.0.0.0", port: int = 3000, answerer: Any = None
 ) -> None:
-    """Check settings (one-line error before anything connects), load the answerer, and run the bot."""
+    """Check settings and stores (one-line error before anything connects to Slack), load the answerer, run the bot."""
     mode = check_settings(settings, http=http)
     install_redaction(settings)
     from slack_sdk.errors import SlackApiError
 
     from bot.slack_app import build_client, create_app
+    from bot.stores import open_stores
 
-    client = build_client(settings)
+    stores = open_stores(settings)  # REDIS_URL set and Redis unreachable: ConfigError here
     try:
-        client.auth_test()  # a wrong token fails here, before the model is loaded
-    except SlackApiError as exc:
-        raise ConfigError(f"Slack rejected SLACK_BOT_TOKEN ({exc.response.get('error', 'error')})") from None
-    except Exception as exc:
-        raise ConfigError(f"Cannot reach Slack at {settings.slack_api_url} ({type(exc).__name__})") from None
-    if answerer is None:
-        from bot.service import build_answerer
+        client = build_client(settings)
+        try:
+            client.auth_test()  # a wrong token fails here, before the model is loaded
+        except SlackApiError as exc:
+            raise ConfigError(f"Slack rejected SLACK_BOT_TOKEN ({exc.response.get('error', 'error')})") from None
+        except Exception as exc:
+            raise ConfigError(f"Cannot reach Slack at {settings.slack_api_url} ({type(exc).__name__})") from None
+        if answerer is None:
+            from bot.service import build_answerer
 
-        answerer = build_answerer(settings)
-    app = create_app(settings, answerer, client=client)
-    try:
-        if mode == "socket":
-            run_socket_mode(app, settings.slack_app_token)
-        else:
-            run_http(app, host, port)
+            answerer = build_answerer(settings)
+        app = create_app(
+            settings, answerer, client=client, dedupe=stores.dedupe, feedback=stores.feedback, limiter=stores.limiter
+        )
+        log.info("Slack stores: %s", stores.backend)
+        try:
+            if mode == "socket":
+                run_socket_mode(app, settings.slack_app_token)
+            else:
+                run_http(app, host, port)
+        finally:
+            app.responder.executor.shutdown(wait=False, cancel_futures=True)  # type: ignore[attr-defined]
     finally:
-        app.responder.executor.shutdown(wait=False, cancel_futures=True)  # type: ignore[attr-defined]
+        stores.close()

@@ -33,7 +33,7 @@ from bot.blocks import (
     visible,
 )
 from bot.dedupe import DedupeStore, open_dedupe
-from bot.feedback import FeedbackStore, open_feedback
+from bot.feedback import FeedbackBackend, open_feedback
 from bot.ratelimit import RateLimiter, SlidingWindowLimiter
 from ingest.errors import IndexUnavailable
 from ingest.settings import Settings
@@ -105,7 +105,7 @@ class SlackResponder:
         answerer: AnswererLike,
         client: WebClient,
         *,
-        feedback: FeedbackStore,
+        feedback: FeedbackBackend,
         limiter: RateLimiter,
         executor: ThreadPoolExecutor,
         max_concurrent_answers: int = 2,
@@ -153,6 +153,13 @@ class SlackResponder:
         log.exception("%s", what)
         return APOLOGY
 
+    def _post_apology(self, exc: Exception, what: str, channel: str, thread_ts: str | None) -> None:
+        apology = self._apology(exc, what)
+        self._quietly(
+            "chat.postMessage (apology)",
+            lambda: self.client.chat_postMessage(channel=channel, thread_ts=thread_ts, text=apology),
+        )
+
     def rate_limited_text(self, user: str) -> str:
         wait = self.limiter.retry_after(user)
         return (
@@ -175,7 +182,15 @@ class SlackResponder:
         bot_id: str | None,
     ) -> None:
         """Answer a question from a mention or message, replying in ``reply_thread`` (None: top level)."""
-        if not self.limiter.allow(user):
+        try:  # the shared stores (Redis) may be down: the user gets a short reply, not silence
+            allowed = self.limiter.allow(user)
+            in_assistant = bool(reply_thread) and self.feedback.is_assistant_thread(channel, reply_thread or "")
+        except Exception as exc:
+            self._post_apology(
+                exc, f"Answering a Slack question failed (channel {channel}, message {ts})", channel, reply_thread
+            )
+            return
+        if not allowed:
             self._quietly(
                 "chat.postEphemeral",
                 lambda: self.client.chat_postEphemeral(
@@ -187,7 +202,7 @@ class SlackResponder:
         if not question:
             self.client.chat_postMessage(channel=channel, thread_ts=reply_thread, text=EMPTY_QUESTION)
             return
-        assistant = reply_thread if reply_thread and self.feedback.is_assistant_thread(channel, reply_thread) else ""
+        assistant = reply_thread if reply_thread and in_assistant else ""
         if assistant:
             self._quietly(
                 "assistant.threads.setStatus",
@@ -210,10 +225,8 @@ class SlackResponder:
                 unfurl_media=False,
             )
         except Exception as exc:
-            apology = self._apology(exc, f"Answering a Slack question failed (channel {channel}, message {ts})")
-            self._quietly(
-                "chat.postMessage (apology)",
-                lambda: self.client.chat_postMessage(channel=channel, thread_ts=reply_thread, text=apology),
+            self._post_apology(
+                exc, f"Answering a Slack question failed (channel {channel}, message {ts})", channel, reply_thread
             )
             if assistant:  # posting clears the status; make sure it is cleared after a failure too
                 self._quietly(
@@ -287,9 +300,13 @@ class SlackResponder:
 
     def vote(self, *, answer_id: str, user: str, vote: str, response_url: str | None) -> None:
         """Store a 👍/👎 click and thank the user privately."""
-        stored = self.feedback.record_vote(answer_id, user=user, vote=vote)
-        if response_url:
+        try:
+            stored = self.feedback.record_vote(answer_id, user=user, vote=vote)
             text = "Thanks for the feedback!" if stored else "Sorry, I couldn't find that answer any more."
+        except IndexUnavailable as exc:  # the shared store (Redis) is down
+            log.warning("Storing a vote failed: %s", exc)
+            text = "Sorry, I couldn't save your feedback right now. Please try again in a few minutes."
+        if response_url:
             WebhookClient(response_url, timeout=30).send(text=text, response_type="ephemeral", replace_original=False)
 
     def publish_home(self, user: str) -> None:
@@ -298,7 +315,7 @@ class SlackResponder:
 
     def start_assistant_thread(self, channel: str, thread_ts: str) -> None:
         """An AI-app thread opened: remember it, greet, suggest prompts."""
-        self.feedback.add_assistant_thread(channel, thread_ts)
+        self._quietly("remembering an assistant thread", lambda: self.feedback.add_assistant_thread(channel, thread_ts))
         self.client.chat_postMessage(channel=channel, thread_ts=thread_ts, text=GREETING)
         self._quietly(
             "assistant.threads.setSuggestedPrompts",
@@ -333,7 +350,7 @@ def create_app(
     *,
     client: WebClient | None = None,
     dedupe: DedupeStore | None = None,
-    feedback: FeedbackStore | None = None,
+    feedback: FeedbackBackend | None = None,
     limiter: RateLimiter | None = None,
     executor: ThreadPoolExecutor | None = None,
     max_workers: int = 8,
@@ -371,11 +388,19 @@ def create_app(
     )
     app.responder = bot  # type: ignore[attr-defined]  # for serve() to shut the pool down
 
+    def claim(key: str) -> bool:
+        try:
+            return dedupe.claim(key)
+        except IndexUnavailable as exc:
+            # Fail open: with a shared store (Redis) down, a rare double reply beats answering nobody.
+            log.warning("De-duplication unavailable, handling %s anyway: %s", key, exc)
+            return True
+
     @app.middleware
     def drop_retried_deliveries(body: dict[str, Any], next: Callable[[], None]) -> BoltResponse | None:
-        """Slack re-sends an event it thinks was lost; answer each event_id once, across restarts."""
+        """Slack re-sends an event it thinks was lost; answer each event_id once, across restarts and processes."""
         event_id = body.get("event_id")
-        if body.get("type") == "event_callback" and event_id and not dedupe.claim(f"event:{event_id}"):
+        if body.get("type") == "event_callback" and event_id and not claim(f"event:{event_id}"):
             log.info("Ignoring repeated delivery of %s", event_id)
             return BoltResponse(status=200, body="")
         next()
@@ -383,7 +408,7 @@ def create_app(
 
     def claim_message(channel: str, ts: str) -> bool:
         # app_mention and message.* events for the same message have different event ids
-        return dedupe.claim(f"message:{channel}:{ts}")
+        return claim(f"message:{channel}:{ts}")
 
     @app.event("app_mention")
     def on_mention(event: dict[str, Any], context: Any) -> None:
@@ -437,7 +462,13 @@ def create_app(
         if not question:
             ack(response_type="ephemeral", text=SLASH_USAGE)
             return
-        if not limiter.allow(user):
+        try:
+            allowed = limiter.allow(user)
+        except IndexUnavailable as exc:  # the shared store (Redis) is down
+            log.warning("/news rate limit unavailable: %s", exc)
+            ack(response_type="ephemeral", text=INDEX_DOWN)
+            return
+        if not allowed:
             ack(response_type="ephemeral", text=bot.rate_limited_text(user))
             return
         where = " (the answer will be posted to the channel)" if public else ""

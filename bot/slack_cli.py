@@ -29,17 +29,17 @@ def serve_command(
 
 def feedback_command(data_dir: DataDir = None, as_json: JsonFlag = False) -> None:
     """Export the 👍/👎 feedback given in Slack, with the question, answer and citations."""
-    from bot.feedback import open_feedback
+    from bot.stores import open_feedback_store
 
     try:
         settings = load_settings(data_dir)
+        store = open_feedback_store(settings)  # Redis when REDIS_URL is set
+        try:
+            rows = store.export()
+        finally:
+            store.close()
     except NewsbotError as exc:
         raise fail(exc) from None
-    store = open_feedback(settings.data_dir)
-    try:
-        rows = store.export()
-    finally:
-        store.close()
     if as_json:
         print(json.dumps(rows, ensure_ascii=False, indent=2))
         return
