@@ -3,12 +3,12 @@ behaviour and export rows as the single-process stores, clear errors when Redis 
 
 from __future__ import annotations
 
-import socket
 import time
 from datetime import date
 from pathlib import Path
 
 import pytest
+from scaleservices import free_port
 from slackfakes import SON_CITATION
 
 from bot.answer import Answer, Refusal
@@ -131,10 +131,7 @@ def test_factory_picks_redis_only_when_configured(redis_server, tmp_path: Path):
 
 
 def test_unreachable_redis_is_one_clear_line_without_the_password(tmp_path: Path):
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]  # nothing listens there
-    url = f"redis://:hunter2secret@127.0.0.1:{port}/0"
+    url = f"redis://:hunter2secret@127.0.0.1:{free_port()}/0"  # nothing listens there
     with pytest.raises(ConfigError) as caught:
         open_stores(Settings(data_dir=tmp_path, redis_url=url))
     message = str(caught.value)
