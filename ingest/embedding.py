@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import importlib.resources
 import importlib.util
@@ -56,7 +57,9 @@ class Embedder:
         self.name = name
         self.backend = backend
         self.dim = int(model.get_sentence_embedding_dimension())
-        self.tokenizer = model.tokenizer
+        # A private copy for counting: a fast tokenizer used from two threads at once panics
+        # ("Already borrowed"), and the ingest counts tokens in its writer thread while encoding.
+        self.tokenizer = copy.deepcopy(model.tokenizer)
 
     def embed(self, texts: Sequence[str], batch_size: int = 64) -> np.ndarray:
         """Unit-length float32 vectors, one row per text."""
