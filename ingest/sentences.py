@@ -9,7 +9,9 @@ _ABBREVIATIONS = frozenset(
     """mr mrs ms dr prof sr jr st mt ft gen gov sen rep rev col lt sgt capt cmdr adm pres vs etc inc corp co
     ltd jan feb mar apr jun jul aug sep sept oct nov dec no nos fig approx est dept univ ave blvd rd""".split()
 )
-_BOUNDARY = re.compile(r"[.!?…]+[\"'”’)\]]*(?=\s+[\"'“‘(\[]?[A-Z0-9$£€])|\n\s*\n?")
+# A line break ends a sentence (headlines, list items) unless the next line goes on in lower case:
+# newswire text is hard-wrapped at ~65 characters mid-sentence.
+_BOUNDARY = re.compile(r"[.!?…]+[\"'”’)\]]*(?=\s+[\"'“‘(\[]?[A-Z0-9$£€])|\n(?![ \t]*[a-z])\s*")
 _WORD_BEFORE = re.compile(r"([A-Za-z][A-Za-z.]*)[.]$")
 
 

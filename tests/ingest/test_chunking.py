@@ -63,3 +63,12 @@ def test_changed_content_gets_new_chunk_ids() -> None:
     old = chunk_article("a1", "One sentence here. Another one.", "a" * 64)
     new = chunk_article("a1", "One sentence here. Another one.", "b" * 64)
     assert {c.id for c in old}.isdisjoint({c.id for c in new})
+
+
+def test_hard_wrapped_newswire_lines_are_not_sentence_ends() -> None:
+    text = "Rain fell across the valley all week in\nthe northern farms, officials said.\nMarkets\nPrices rose."
+    assert split_sentences(text) == [
+        "Rain fell across the valley all week in\nthe northern farms, officials said.",
+        "Markets",
+        "Prices rose.",
+    ]
