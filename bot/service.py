@@ -48,6 +48,7 @@ class _Turn:
     parsed: ParsedQuestion | None = None
     decision: Decision | None = None
     retrieval: Retrieval | None = None
+    coverage: dict[str, Any] = field(default_factory=dict)  # what the news covers as of the question
     timings: dict[str, float] = field(default_factory=dict)
 
 
@@ -67,6 +68,7 @@ class Answerer:
         self.llm = llm
         self._generation = index.generation()
         self._reopen_lock = threading.Lock()
+        self._coverage_cache: dict[tuple[int, date], dict[str, Any]] = {}
         self.chain: Runnable[dict[str, Any], Answer] = (
             RunnableLambda(self._understand, name="understand")
             | RunnableLambda(self._decide, name="decide")
@@ -96,6 +98,15 @@ class Answerer:
 
         return NewsRetriever(retriever=self.retriever, as_of=as_of or self.settings.as_of)
 
+    def _coverage_as_of(self, as_of: date) -> dict[str, Any]:
+        """Coverage up to a date, cached until the index changes (it scans the articles table)."""
+        key = (self._generation, as_of)
+        if key not in self._coverage_cache:
+            if len(self._coverage_cache) > 256:
+                self._coverage_cache.clear()
+            self._coverage_cache[key] = self.index.catalog.coverage(as_of)
+        return self._coverage_cache[key]
+
     def coverage(self) -> dict[str, Any]:
         """What the news covers: article count, date range, sources, newest snapshots."""
         cov = self.index.catalog.coverage()
@@ -123,9 +134,10 @@ class Answerer:
     def _decide(self, turn: _Turn) -> _Turn:
         assert turn.parsed is not None
         t = time.perf_counter()
+        turn.coverage = self._coverage_as_of(turn.as_of)
         turn.decision = market_decision(turn.parsed, self.index.catalog)
         if turn.decision is None:
-            turn.decision = coverage_refusal(turn.parsed, self.index.catalog.coverage(turn.as_of))
+            turn.decision = coverage_refusal(turn.parsed, turn.coverage)
         turn.timings["decide"] = (time.perf_counter() - t) * 1e3
         return turn
 
@@ -163,7 +175,7 @@ class Answerer:
             cites = [citation_from_snapshot(n, row) for n, row in enumerate(decision.snapshots, 1)]
             refusal = Refusal(decision.kind, decision.latest) if decision.kind else None
             return self._result(turn, decision.text, cites, refusal)
-        coverage_now = self.index.catalog.coverage(turn.as_of)
+        coverage_now = turn.coverage
         if not turn.question:
             return self._result(
                 turn, "Ask me a question about the news.", [], Refusal("no_evidence", coverage_now["last"])
