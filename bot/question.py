@@ -40,7 +40,10 @@ _YES_NO_FUTURE = re.compile(
     r"happen|pass|be elected|become|surge|recover|collapse|beat|lose)\b",
     re.I,
 )
-_WH = re.compile(r"\b(who|whom|whose|what|when|where|which|why|how many|how much|how long|how old|how)\b", re.I)
+_WH = re.compile(
+    r"\b(who|whom|whose|what|when|where|which|why|how (?:many|much|long|old|large|big|far|tall|high|fast)|how)\b",
+    re.I,
+)
 
 
 @dataclass(frozen=True)

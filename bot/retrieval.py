@@ -61,6 +61,7 @@ class HybridRetriever:
         candidates: int = 40,
         per_article: int = 2,
         half_life_days: float = 30.0,
+        dense_weight: float = 1.0,
     ) -> None:
         self.index = index
         self.embedder = embedder
@@ -68,6 +69,7 @@ class HybridRetriever:
         self.candidates = candidates
         self.per_article = per_article
         self.half_life_days = half_life_days
+        self.dense_weight = dense_weight
 
     def _dense(self, vector: np.ndarray, as_of: date) -> list[str]:
         # Unfiltered queries are ~20x faster in Chroma; filter by date afterwards, and fall back to a
@@ -94,9 +96,9 @@ class HybridRetriever:
         fused: dict[str, float] = {}
         dense_rank = {cid: r for r, cid in enumerate(dense_ids)}
         lexical_rank = {cid: r for r, (cid, _) in enumerate(lexical)}
-        for ranks in (dense_rank, lexical_rank):
+        for ranks, weight in ((dense_rank, self.dense_weight), (lexical_rank, 1.0)):
             for cid, r in ranks.items():
-                fused[cid] = fused.get(cid, 0.0) + 1.0 / (RRF_K + r)
+                fused[cid] = fused.get(cid, 0.0) + weight / (RRF_K + r)
         records = self.index.catalog.chunks(list(fused))
         for cid, record in records.items():
             fused[cid] *= recency_factor(record.published, as_of, self.half_life_days)

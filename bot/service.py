@@ -200,7 +200,7 @@ class Answerer:
     def _extractive(self, turn: _Turn, ranked: Sequence[Candidate]) -> Answer:
         assert turn.retrieval is not None
         passages = turn.retrieval.passages
-        chosen = choose(list(ranked))
+        chosen = choose(list(ranked), [p.chunk.article_id for p in passages])
         numbers: dict[int, int] = {}
         citations: list[Citation] = []
         parts: list[str] = []
