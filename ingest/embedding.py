@@ -106,15 +106,6 @@ def _onnx_copy(source: Path, cache_dir: Path) -> Path:
     return target
 
 
-def _session_options() -> Any:
-    """ONNX Runtime options: no growing memory arena (it keeps the peak of every batch shape: +700 MB)."""
-    import onnxruntime
-
-    options = onnxruntime.SessionOptions()
-    options.enable_cpu_mem_arena = False
-    return options
-
-
 def load_embedder(name: str, backend: str = "auto", cache_dir: Path | None = None) -> Embedder:
     """Load the embedding model, failing at once with a clear message if it cannot be loaded."""
     path = resolve_model_path(name)
