@@ -94,14 +94,26 @@ class Catalog:
         terms = keywords(query)
         if not terms:
             return []
+        cutoff = (as_of or date.max).isoformat()
+        # Rank in FTS5 alone first (fast), then keep ready chunks published by the cutoff; only when
+        # too few survive (an early as-of date) run the slower query that filters while ranking.
         rows = self.db.execute(
-            """SELECT c.id, bm25(chunks_fts, 2.0, 1.0) AS score
-               FROM chunks_fts JOIN chunks c ON c.rowid = chunks_fts.rowid
-               JOIN articles a ON a.id = c.article_id
-               WHERE chunks_fts MATCH ? AND a.status = 'ready' AND a.published <= ?
-               ORDER BY score LIMIT ?""",
-            (_fts_query(terms), (as_of or date.max).isoformat(), k),
+            """SELECT c.id, f.score FROM (
+                   SELECT rowid, bm25(chunks_fts, 2.0, 1.0) AS score FROM chunks_fts
+                   WHERE chunks_fts MATCH ? ORDER BY score LIMIT ?) f
+               JOIN chunks c ON c.rowid = f.rowid JOIN articles a ON a.id = c.article_id
+               WHERE a.status = 'ready' AND a.published <= ? ORDER BY f.score LIMIT ?""",
+            (_fts_query(terms), k * 6, cutoff, k),
         ).fetchall()
+        if len(rows) < k:
+            rows = self.db.execute(
+                """SELECT c.id, bm25(chunks_fts, 2.0, 1.0) AS score
+                   FROM chunks_fts JOIN chunks c ON c.rowid = chunks_fts.rowid
+                   JOIN articles a ON a.id = c.article_id
+                   WHERE chunks_fts MATCH ? AND a.status = 'ready' AND a.published <= ?
+                   ORDER BY score LIMIT ?""",
+                (_fts_query(terms), cutoff, k),
+            ).fetchall()
         return [(r[0], -float(r[1])) for r in rows]
 
     def article(self, article_id: str) -> dict[str, Any] | None:
