@@ -3,6 +3,13 @@
 from __future__ import annotations
 
 import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -66,3 +73,67 @@ def shared_data():  # type: ignore[no-untyped-def]
         return path
 
     return locate
+
+
+def free_port() -> int:
+    """A TCP port free on 127.0.0.1 right now."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+class ChromaServer:
+    """`chroma run` on 127.0.0.1 that can be stopped, restarted on the same port and path, or frozen."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.port = free_port()
+        self.exe = shutil.which("chroma") or str(Path(sys.executable).parent / "chroma")
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        self.proc = subprocess.Popen(
+            [self.exe, "run", "--path", str(self.path), "--host", "127.0.0.1", "--port", str(self.port)],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            env={"RUST_LOG": "warn", "PATH": "/usr/bin:/bin"},
+        )
+        deadline = time.time() + 30
+        while time.time() < deadline:
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{self.port}/api/v2/heartbeat", timeout=1)
+                return
+            except OSError:
+                time.sleep(0.1)
+        self.stop()
+        pytest.fail("chroma run did not answer its heartbeat within 30 s")
+
+    def stop(self) -> None:
+        if self.proc is not None:
+            self.proc.send_signal(signal.SIGCONT)  # in case it was frozen
+            self.proc.terminate()
+            self.proc.wait(10)
+            self.proc = None
+
+    def freeze(self) -> None:
+        assert self.proc is not None
+        self.proc.send_signal(signal.SIGSTOP)
+
+    def thaw(self) -> None:
+        assert self.proc is not None
+        self.proc.send_signal(signal.SIGCONT)
+
+
+@pytest.fixture
+def chroma_process(tmp_path: Path) -> Iterator[ChromaServer]:
+    """A real ``chroma run`` server on 127.0.0.1, started; stopped after the test."""
+    server = ChromaServer(tmp_path / "chroma-server")
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def chroma_server(chroma_process: ChromaServer) -> int:
+    """The port of a real ``chroma run`` server on 127.0.0.1."""
+    return chroma_process.port

@@ -5,14 +5,9 @@ without rebuilding the answerer or restarting the bot."""
 from __future__ import annotations
 
 import json
-import shutil
-import signal
-import socket
-import subprocess
 import sys
 import threading
 import time
-import urllib.request
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date
@@ -37,69 +32,19 @@ DAY = date(2025, 5, 26)
 QUESTION = "Who proposed the US-Japan fund?"
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-class ChromaServer:
-    """`chroma run` on 127.0.0.1 that can be stopped, restarted on the same port and path, or frozen."""
-
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        self.port = _free_port()
-        self.exe = shutil.which("chroma") or str(Path(sys.executable).parent / "chroma")
-        self.proc: subprocess.Popen[bytes] | None = None
-
-    def start(self) -> None:
-        self.proc = subprocess.Popen(
-            [self.exe, "run", "--path", str(self.path), "--host", "127.0.0.1", "--port", str(self.port)],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-            env={"RUST_LOG": "warn", "PATH": "/usr/bin:/bin"},
-        )
-        deadline = time.time() + 30
-        while time.time() < deadline:
-            try:
-                urllib.request.urlopen(f"http://127.0.0.1:{self.port}/api/v2/heartbeat", timeout=1)
-                return
-            except OSError:
-                time.sleep(0.1)
-        self.stop()
-        pytest.fail("chroma run did not answer its heartbeat within 30 s")
-
-    def stop(self) -> None:
-        if self.proc is not None:
-            self.proc.send_signal(signal.SIGCONT)  # in case it was frozen
-            self.proc.terminate()
-            self.proc.wait(10)
-            self.proc = None
-
-    def freeze(self) -> None:
-        assert self.proc is not None
-        self.proc.send_signal(signal.SIGSTOP)
-
-    def thaw(self) -> None:
-        assert self.proc is not None
-        self.proc.send_signal(signal.SIGCONT)
-
-
 @pytest.fixture
-def server(tmp_path: Path) -> Iterator[ChromaServer]:
-    srv = ChromaServer(tmp_path / "chroma-server")
-    srv.start()
-    yield srv
-    srv.stop()
+def server(chroma_process: Any) -> Any:
+    """The shared ``chroma run`` fixture (tests/conftest.py), which can stop, restart and freeze."""
+    return chroma_process
 
 
-def _open(server: ChromaServer, data_dir: Path, embedder: Any) -> Index:
+def _open(server: Any, data_dir: Path, embedder: Any) -> Index:
     settings = Settings(data_dir=data_dir, chroma_host="127.0.0.1", chroma_port=server.port)
     return open_index(settings, model=embedder.name, dim=embedder.dim)
 
 
 @pytest.fixture
-def answerer(server: ChromaServer, tmp_path: Path, embedder) -> Iterator[Answerer]:  # type: ignore[no-untyped-def]
+def answerer(server: Any, tmp_path: Path, embedder) -> Iterator[Answerer]:  # type: ignore[no-untyped-def]
     index = _open(server, tmp_path / "data", embedder)
     report = run_ingest([str(EXAMPLES)], index, embedder)
     assert report.new == 4 and report.failed == 0
@@ -108,7 +53,7 @@ def answerer(server: ChromaServer, tmp_path: Path, embedder) -> Iterator[Answere
 
 
 def test_questions_fail_clearly_while_the_server_is_down_and_resume_after_restart(
-    server: ChromaServer, answerer: Answerer
+    server: Any, answerer: Answerer
 ) -> None:
     assert "Masayoshi Son" in answerer.ask(QUESTION, as_of=DAY).text
     server.stop()
@@ -127,7 +72,7 @@ def test_questions_fail_clearly_while_the_server_is_down_and_resume_after_restar
 
 
 def test_a_frozen_server_times_out_instead_of_hanging(
-    server: ChromaServer, tmp_path: Path, embedder, monkeypatch: pytest.MonkeyPatch
+    server: Any, tmp_path: Path, embedder, monkeypatch: pytest.MonkeyPatch
 ) -> None:  # type: ignore[no-untyped-def]
     monkeypatch.setattr("ingest.vectors.SERVER_TIMEOUT_S", 2.0)
     index = _open(server, tmp_path / "data", embedder)
@@ -146,7 +91,7 @@ def test_a_frozen_server_times_out_instead_of_hanging(
 
 
 def test_ingest_while_the_server_is_down_is_one_clear_error_and_a_rerun_completes(
-    server: ChromaServer, tmp_path: Path, embedder
+    server: Any, tmp_path: Path, embedder
 ) -> None:  # type: ignore[no-untyped-def]
     index = _open(server, tmp_path / "data", embedder)
     server.stop()
@@ -195,7 +140,7 @@ def fake_slack(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeSlack]:
 
 
 def test_slack_says_it_cannot_reach_the_index_and_recovers(
-    server: ChromaServer, answerer: Answerer, fake_slack: FakeSlack, tmp_path: Path, caplog: pytest.LogCaptureFixture
+    server: Any, answerer: Answerer, fake_slack: FakeSlack, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     settings = answerer.settings.with_overrides(
         slack_bot_token=BOT_TOKEN, slack_app_token=APP_TOKEN, slack_signing_secret=SIGNING_SECRET,

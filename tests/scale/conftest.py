@@ -1,13 +1,9 @@
-"""Fixtures for the scale-out tests: a real ``redis-server`` (and ``chroma run``) on 127.0.0.1, and
+"""Fixtures for the scale-out tests: a real ``redis-server`` on 127.0.0.1 (``chroma run`` comes from tests/conftest.py), and
 the Slack fakes from tests/slack."""
 
 from __future__ import annotations
 
-import shutil
-import subprocess
 import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -18,7 +14,7 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "slack"))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from scaleservices import REDIS_SERVER, RedisServer, free_port  # noqa: E402
+from scaleservices import REDIS_SERVER, RedisServer  # noqa: E402
 from slackfakes import FakeSlack  # noqa: E402
 
 
@@ -30,38 +26,6 @@ def redis_server(tmp_path: Path) -> Iterator[RedisServer]:
     server = RedisServer(tmp_path / "redis").start()
     yield server
     server.stop()
-
-
-@pytest.fixture
-def chroma_server(tmp_path: Path) -> Iterator[int]:
-    """A real ``chroma run`` server on 127.0.0.1; yields its port."""
-    exe = shutil.which("chroma") or str(Path(sys.executable).parent / "chroma")
-    port = free_port()
-    proc = subprocess.Popen(
-        [exe, "run", "--path", str(tmp_path / "chroma-server"), "--host", "127.0.0.1", "--port", str(port)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        env={"RUST_LOG": "warn", "PATH": "/usr/bin:/bin"},
-    )
-    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            opener.open(f"http://127.0.0.1:{port}/api/v2/heartbeat", timeout=1)
-            break
-        except OSError:
-            time.sleep(0.2)
-    else:
-        proc.kill()
-        proc.wait(5)
-        pytest.fail("chroma run did not answer its heartbeat within 30 s")
-    yield port
-    proc.terminate()
-    try:
-        proc.wait(10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait(5)
 
 
 @pytest.fixture
