@@ -20,7 +20,13 @@ from ingest.catalog import keywords
 from ingest.sentences import sentence_spans
 
 _NAME = re.compile(r"(?<!^)(?<![.!?]\s)\b[A-Z][\w'’\-]+(?:\s+(?:of\s+|the\s+|[A-Z]\.\s*)?[A-Z][\w'’\-]+)*")
-_NUMBER = re.compile(r"[$€£]\s?\d[\d,.]*|\b\d[\d,.]*(?:\s*(?:%|percent|million|billion|trillion|thousand))?")
+_NUMBER = re.compile(
+    r"[$€£]\s?\d[\d,.]*|\b\d[\d,.]*(?:\s*(?:%|percent|million|billion|trillion|thousand))?"
+    r"|\b(?:two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|"
+    r"sixteen|seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|hundred|"
+    r"dozen)\b(?:[\s-]+\w+)?",
+    re.I,
+)
 _DATE = re.compile(
     r"\b(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\.?\s+\d|\b(?:19|20)\d\d\b|"
     r"\b(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday|yesterday|today)\b"
@@ -35,6 +41,12 @@ _ANSWER_TYPE: dict[str, re.Pattern[str]] = {
     "how much": _NUMBER,
     "how many": _NUMBER,
     "how long": _NUMBER,
+    "how large": _NUMBER,
+    "how big": _NUMBER,
+    "how far": _NUMBER,
+    "how fast": _NUMBER,
+    "how high": _NUMBER,
+    "how tall": _NUMBER,
     "how old": _NUMBER,
     "when": _DATE,
 }
@@ -149,14 +161,17 @@ def choose(
     ranked: list[Candidate],
     article_ids: Sequence[str],
     *,
-    max_sentences: int = 4,
+    max_sentences: int = 6,
     lead_sentences: int = 3,
-    max_articles: int = 3,
+    max_articles: int = 4,
     ratio: float = 0.5,
+    other_coverage: float = 0.1,
 ) -> list[Candidate]:
-    """The best sentences: up to three from the best sentence's article, then one from each of up to two
-    other articles, skipping near-repeats and filler. Quoting more than one article raised the gold
-    article's citation rate on realtimeqa from 67% to 75% (answers holding the answer: 60% to 66%)."""
+    """The best sentences: up to three from the best sentence's article, then one from each of up to three
+    other articles that share enough of the question's words, skipping near-repeats and filler.
+    Measured on realtimeqa (225 questions, full corpus): quoting up to 3 articles (3 + 1 + 1 sentences)
+    cited the gold article for 73.6% of gold questions and held the gold answer in 64.8% of answers;
+    up to 4 articles (3 + 1 + 1 + 1): 86.8% and 69.2% (answer-in-article: 82.8 -> 88.8%, 65.7 -> 68.7%)."""
     if not ranked:
         return []
     lead = article_ids[ranked[0].passage]
@@ -166,8 +181,8 @@ def choose(
         if len(chosen) >= max_sentences or c.score < ratio * ranked[0].score:
             break
         article = article_ids[c.passage]
-        if article != lead and c.coverage == 0:
-            continue  # another article's sentence sharing no word with the question: filler
+        if article != lead and c.coverage <= other_coverage:
+            continue  # another article's sentence sharing (almost) none of the question's words: filler
         if per_article.get(article, 0) >= (lead_sentences if article == lead else 1):
             continue
         if article not in per_article and len(per_article) >= max_articles:
