@@ -130,7 +130,7 @@ def main() -> None:
     )
     parser.add_argument("--corpus", choices=sorted(CORPORA), default="realtimeqa")
     parser.add_argument("--articles", type=int, default=300)
-    parser.add_argument("--backend", default="auto", choices=["auto", "onnx", "torch"])
+    parser.add_argument("--backend", default="auto", choices=["auto", "onnx-int8", "onnx", "torch"])
     parser.add_argument("--skip-tutorial", action="store_true")
     parser.add_argument("--child", choices=["newsbot", "tutorial"])
     parser.add_argument("--path", type=Path)

@@ -49,8 +49,9 @@ class Settings:
 
     data_dir: Path = Path("data")
     embedding_model: str = DEFAULT_MODEL
-    embedding_backend: str = "auto"  # auto | onnx | torch
+    embedding_backend: str = "auto"  # auto | onnx-int8 | onnx | torch
     embedding_batch_size: int = 16
+    model_dir: Path | None = None  # where ONNX/int8 exports are cached (default: DATA_DIR/models)
     collection: str = "newsbot"
     chroma_host: str = ""
     chroma_port: int = 8000
@@ -71,12 +72,15 @@ class Settings:
         """Read every ``NEWSBOT_*``, ``CHROMA_*``, ``SLACK_*`` and ``REDIS_URL`` variable."""
         env = os.environ if env is None else env
         backend = env.get("NEWSBOT_EMBEDDING_BACKEND", "auto").strip().lower() or "auto"
-        if backend not in {"auto", "onnx", "torch"}:
-            raise ConfigError(f"NEWSBOT_EMBEDDING_BACKEND must be auto, onnx or torch, got {backend!r}")
+        if backend not in {"auto", "onnx-int8", "onnx", "torch"}:
+            raise ConfigError(
+                f"NEWSBOT_EMBEDDING_BACKEND must be auto, onnx-int8, onnx or torch, got {backend!r}"
+            )
         return cls(
             data_dir=Path(env.get("NEWSBOT_DATA_DIR", "").strip() or "data"),
             embedding_model=env.get("NEWSBOT_EMBEDDING_MODEL", "").strip() or DEFAULT_MODEL,
             embedding_backend=backend,
+            model_dir=Path(env["NEWSBOT_MODEL_DIR"].strip()) if env.get("NEWSBOT_MODEL_DIR", "").strip() else None,
             embedding_batch_size=_int(env, "NEWSBOT_EMBEDDING_BATCH_SIZE", 16),
             collection=env.get("NEWSBOT_COLLECTION", "").strip() or "newsbot",
             chroma_host=env.get("CHROMA_HOST", "").strip(),
@@ -93,6 +97,11 @@ class Settings:
             rate_limit_per_minute=_int(env, "NEWSBOT_RATE_LIMIT_PER_MINUTE", 10),
             log_level=env.get("NEWSBOT_LOG_LEVEL", "").strip().upper() or "WARNING",
         )
+
+    @property
+    def model_cache(self) -> Path:
+        """Where exported model variants are cached: NEWSBOT_MODEL_DIR, else the data dir's models/."""
+        return self.model_dir or Path(self.data_dir) / "models"
 
     def with_overrides(self, **changes: object) -> Settings:
         """A copy with some fields replaced (``None`` values are ignored), e.g. from CLI flags."""

@@ -103,6 +103,26 @@ class ChromaVectors:
             )
         return cls(client, collection, where)
 
+    @classmethod
+    def recorded_model(cls, *, path: Path | None, host: str, port: int, name: str) -> str | None:
+        """The embedding model an existing collection was built with; None when there is none yet."""
+        import chromadb
+        from chromadb.config import Settings as ChromaSettings
+
+        if not host and (path is None or not path.exists()):
+            return None
+        chroma_settings = ChromaSettings(anonymized_telemetry=False)
+        try:
+            if host:
+                client = chromadb.HttpClient(host=host, port=port, settings=chroma_settings)
+                _set_timeout(client)
+            else:
+                client = chromadb.PersistentClient(path=str(path), settings=chroma_settings)
+            collection = client.get_collection(name)
+        except Exception:  # no such collection (or unreachable: opening it will say so clearly)
+            return None
+        return (collection.metadata or {}).get("embedding_model")
+
     @_guarded("writing vectors")
     def upsert(self, ids: Sequence[str], embeddings: np.ndarray, metadatas: Sequence[dict[str, Any]]) -> None:
         """Add or replace vectors, in batches Chroma accepts."""

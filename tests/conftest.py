@@ -35,13 +35,15 @@ _ISOLATED = (
 
 
 @pytest.fixture(autouse=True)
-def isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    """Point the data dir at a temp folder; clear Slack, Chroma, Redis and proxy variables."""
+def isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, model_cache: Path) -> Iterator[Path]:
+    """Point the data dir at a temp folder; clear Slack, Chroma, Redis and proxy variables; share the
+    session's model exports (one ONNX export and int8 quantization per session, not per data dir)."""
     for name in list(os.environ):
         if name.startswith(_ISOLATED):
             monkeypatch.delenv(name, raising=False)
     data_dir = tmp_path / "data"
     monkeypatch.setenv("NEWSBOT_DATA_DIR", str(data_dir))
+    monkeypatch.setenv("NEWSBOT_MODEL_DIR", str(model_cache))
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
     monkeypatch.chdir(tmp_path)  # no stray ./data or .env from the developer's checkout
     yield data_dir

@@ -123,19 +123,6 @@ def alias_lookup(settings: Settings) -> AliasLookup | None:
     return lookup
 
 
-def share_model_cache(settings: Settings, group_settings: Settings) -> None:
-    """Let a temporary index reuse the configured data dir's model cache (an ONNX export takes ~8 s)."""
-    shared = Path(settings.data_dir) / "models"
-    link = Path(group_settings.data_dir) / "models"
-    try:
-        shared.mkdir(parents=True, exist_ok=True)
-        link.parent.mkdir(parents=True, exist_ok=True)
-        if not link.exists():
-            link.symlink_to(shared.resolve(), target_is_directory=True)
-    except OSError:  # no symlinks here: the temporary index exports its own copy
-        pass
-
-
 @dataclass
 class Evaluation:
     """Everything one evaluation produced: results in case order, and how the indexes were prepared."""
@@ -162,8 +149,8 @@ def evaluate(
     for n, group in enumerate(group_by_articles(files)):
         group_settings = settings
         if group.articles:
-            group_settings = settings.with_overrides(data_dir=workdir / f"index-{n}")
-            share_model_cache(settings, group_settings)
+            # a temporary index reuses the configured model cache (an ONNX export takes ~8 s)
+            group_settings = settings.with_overrides(data_dir=workdir / f"index-{n}", model_dir=settings.model_cache)
             report = ingest_articles(group.articles, group_settings)
             ingests.append({"articles": [str(p) for p in group.articles], **report})
         answerer = answerer_factory(group_settings)

@@ -47,3 +47,35 @@ def test_counting_tokens_while_encoding_in_another_thread(embedder) -> None:  # 
         embedder.embed(texts, batch_size=8)
     worker.join()
     assert errors == []
+
+
+def test_int8_variant_is_close_to_fp32_and_has_its_own_identity(embedder, model_cache) -> None:  # type: ignore[no-untyped-def]
+    int8 = load_embedder("sentence-transformers/all-MiniLM-L6-v2", "onnx-int8", cache_dir=model_cache)
+    texts = ["SoftBank's chief proposed a joint sovereign wealth fund.", "Bitcoin traded near $108,000 in May."]
+    fp32, q8 = embedder.embed(texts), int8.embed(texts)
+    assert np.allclose(np.linalg.norm(q8, axis=1), 1.0, atol=1e-4)
+    assert (fp32 * q8).sum(axis=1).min() > 0.95  # the same model, quantized: nearly the same vectors
+    assert int8.name == embedder.name + "#int8" and int8.backend == "onnx-int8"
+
+
+def test_auto_builds_new_indexes_in_int8_and_keeps_an_existing_index_variant(
+    isolated_env, embedder, model_cache  # type: ignore[no-untyped-def]
+) -> None:
+    from ingest.settings import Settings
+    from ingest.store import embedding_backend, open_index, open_with_embedder
+
+    fresh = Settings(data_dir=isolated_env / "fresh")
+    assert embedding_backend(fresh) == "onnx-int8"
+    index, used = open_with_embedder(fresh)
+    index.close()
+    assert used.backend == "onnx-int8"
+
+    old = Settings(data_dir=isolated_env / "old")  # an index built before int8 became the default
+    open_index(old, model=embedder.name, dim=embedder.dim).close()
+    assert embedding_backend(old) == "auto"
+    index, used = open_with_embedder(old)
+    index.close()
+    assert used.name == embedder.name and used.backend == "onnx"
+
+    with pytest.raises(ConfigError, match="built with embedding model"):
+        open_with_embedder(Settings(data_dir=isolated_env / "old", embedding_backend="onnx-int8"))
