@@ -1,15 +1,17 @@
-"""Read-only queries over the index database: articles, chunks, keyword search, snapshots, coverage."""
+"""Read-only queries over the index database (SQLite or PostgreSQL): articles, chunks, keyword search,
+snapshots, coverage."""
 
 from __future__ import annotations
 
 import json
 import math
 import re
-import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
+
+from ingest.database import Database
 
 _TOKEN = re.compile(r"[^\W_]+(?:['’][^\W_]+)?", re.UNICODE)
 STOPWORDS = frozenset(
@@ -50,27 +52,25 @@ def keywords(text: str) -> list[str]:
     return list(seen)
 
 
-def _fts_query(terms: Sequence[str]) -> str:
-    return " OR ".join('"' + t.replace('"', '""') + '"' for t in terms)
-
-
 class Catalog:
-    """Queries over the articles table, chunks, the FTS5 lexical index and snapshots."""
+    """Queries over the articles table, chunks, the lexical index and snapshots."""
 
-    def __init__(self, db: sqlite3.Connection) -> None:
+    def __init__(self, db: Database) -> None:
         self.db = db
         self._df: dict[str, int] = {}
         self._total: int | None = None
+
+    def df(self, term: str) -> int:
+        """How many chunks contain a keyword (after stemming; cached for the process)."""
+        if term not in self._df:
+            self._df[term] = self.db.match_count(term)
+        return self._df[term]
 
     def idf(self, term: str) -> float:
         """Inverse document frequency of a keyword over all chunks (cached for the process)."""
         if self._total is None:
             self._total = max(1, self.db.execute("SELECT count(*) FROM chunks").fetchone()[0])
-        if term not in self._df:
-            self._df[term] = self.db.execute(
-                "SELECT count(*) FROM chunks_fts WHERE chunks_fts MATCH ?", (_fts_query([term]),)
-            ).fetchone()[0]
-        df = self._df[term]
+        df = self.df(term)
         return math.log(1 + (self._total - df + 0.5) / (df + 0.5))
 
     def chunks(self, ids: Sequence[str]) -> dict[str, ChunkRecord]:
@@ -90,31 +90,12 @@ class Catalog:
         return found
 
     def keyword_search(self, query: str, k: int, as_of: date | None = None) -> list[tuple[str, float]]:
-        """Chunk ids ranked by BM25 (title words count double), only articles published by ``as_of``."""
+        """Chunk ids ranked by BM25 or the like (title words count double; higher is better), only
+        ready articles published by ``as_of``."""
         terms = keywords(query)
         if not terms:
             return []
-        cutoff = (as_of or date.max).isoformat()
-        # Rank in FTS5 alone first (fast), then keep ready chunks published by the cutoff; only when
-        # too few survive (an early as-of date) run the slower query that filters while ranking.
-        rows = self.db.execute(
-            """SELECT c.id, f.score FROM (
-                   SELECT rowid, bm25(chunks_fts, 2.0, 1.0) AS score FROM chunks_fts
-                   WHERE chunks_fts MATCH ? ORDER BY score LIMIT ?) f
-               JOIN chunks c ON c.rowid = f.rowid JOIN articles a ON a.id = c.article_id
-               WHERE a.status = 'ready' AND a.published <= ? ORDER BY f.score LIMIT ?""",
-            (_fts_query(terms), k * 6, cutoff, k),
-        ).fetchall()
-        if len(rows) < k:
-            rows = self.db.execute(
-                """SELECT c.id, bm25(chunks_fts, 2.0, 1.0) AS score
-                   FROM chunks_fts JOIN chunks c ON c.rowid = chunks_fts.rowid
-                   JOIN articles a ON a.id = c.article_id
-                   WHERE chunks_fts MATCH ? AND a.status = 'ready' AND a.published <= ?
-                   ORDER BY score LIMIT ?""",
-                (_fts_query(terms), cutoff, k),
-            ).fetchall()
-        return [(r[0], -float(r[1])) for r in rows]
+        return self.db.keyword_search(terms, k, (as_of or date.max).isoformat(), self)
 
     def article(self, article_id: str) -> dict[str, Any] | None:
         """One article with its text and metadata (by id or alias)."""
@@ -137,7 +118,7 @@ class Catalog:
         """Articles, newest first, without their text."""
         rows = self.db.execute(
             """SELECT a.*, (SELECT count(*) FROM chunks c WHERE c.article_id = a.id) AS chunk_count
-               FROM articles a WHERE (? IS NULL OR a.source = ?)
+               FROM articles a WHERE (CAST(? AS TEXT) IS NULL OR a.source = ?)
                ORDER BY a.published DESC, a.id LIMIT ? OFFSET ?""",
             (source, source, limit, offset),
         ).fetchall()
@@ -148,7 +129,7 @@ class Catalog:
         rows = self.db.execute(
             """SELECT s.*, a.title, a.source, a.published, a.url FROM snapshots s
                JOIN articles a ON a.id = s.article_id
-               WHERE a.status = 'ready' AND (? IS NULL OR s.asset = ?) AND s.as_of <= ?
+               WHERE a.status = 'ready' AND (CAST(? AS TEXT) IS NULL OR s.asset = ?) AND s.as_of <= ?
                ORDER BY s.asset, s.metric, s.as_of DESC, a.published DESC""",
             (asset, asset, (as_of or date.max).isoformat()),
         ).fetchall()
@@ -208,7 +189,7 @@ class Catalog:
         }
 
 
-def _article_dict(row: sqlite3.Row, *, with_text: bool) -> dict[str, Any]:
+def _article_dict(row: Any, *, with_text: bool) -> dict[str, Any]:
     d = {k: row[k] for k in row.keys() if k != "text" or with_text}
     d["authors"] = json.loads(d.get("authors") or "[]")
     d["date_inferred"] = bool(d["date_inferred"])

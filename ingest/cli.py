@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import logging
-import sqlite3
 import sys
 from pathlib import Path
 from typing import Annotated, Any
@@ -118,13 +117,12 @@ def ingest_command(
 
 def _open_catalog(data_dir: Path | None):  # type: ignore[no-untyped-def]
     from ingest.catalog import Catalog
-    from ingest.database import connect
+    from ingest.store import open_database
 
-    settings = load_settings(data_dir)
     try:
-        return Catalog(connect(Path(settings.data_dir) / "newsbot.sqlite"))
-    except sqlite3.Error as exc:
-        raise fail(NewsbotError(f"cannot open the index database in {settings.data_dir}: {exc}")) from None
+        return Catalog(open_database(load_settings(data_dir)))
+    except NewsbotError as exc:
+        raise fail(exc) from None
 
 
 def list_command(

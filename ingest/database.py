@@ -1,9 +1,17 @@
-"""The articles table, chunks, lexical index (SQLite FTS5) and market snapshots: the source of truth."""
+"""The index database: articles, chunks, lexical index, market snapshots (the source of truth).
+
+SQLite with FTS5 in the data dir by default; PostgreSQL when ``NEWSBOT_DATABASE_URL`` is set
+(:mod:`ingest.pg_database`). Both speak the :class:`Database` protocol: SQL with ``?`` placeholders
+that runs unchanged on either, plus the few statements each dialect writes its own way.
+"""
 
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Iterator, Sequence
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
+from typing import Any, Protocol
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS articles(
@@ -74,13 +82,115 @@ CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
 """
 
 
-def connect(path: Path, *, readonly: bool = False) -> sqlite3.Connection:
+class TermStats(Protocol):
+    """Document frequencies over all chunks, for ranking (the catalog's cached counts)."""
+
+    def df(self, term: str) -> int:
+        """How many chunks contain ``term``."""
+        ...
+
+    def idf(self, term: str) -> float:
+        """Inverse document frequency of ``term``."""
+        ...
+
+
+class Database(Protocol):
+    """What the index needs from its database; rows answer ``row[0]``, ``row["name"]`` and ``keys()``."""
+
+    @property
+    def Error(self) -> type[Exception]:  # noqa: N802  (named like the DB-API's exception attribute)
+        """The driver's base exception class."""
+        ...
+
+    def execute(self, sql: str, parameters: Sequence[Any] = ..., /) -> Any:
+        """Run one statement (``?`` placeholders) outside any transaction unless inside :meth:`transaction`."""
+        ...
+
+    def executemany(self, sql: str, seq_of_parameters: Any, /) -> Any:
+        """Run one statement for each parameter tuple."""
+        ...
+
+    def transaction(self) -> AbstractContextManager[Any]:
+        """A write transaction: committed on exit, rolled back on an exception."""
+        ...
+
+    def lexical_rows(self) -> int:
+        """How many chunks the lexical index holds."""
+        ...
+
+    def match_count(self, term: str) -> int:
+        """How many chunks contain ``term`` (after the lexical index's stemming)."""
+        ...
+
+    def keyword_search(self, terms: Sequence[str], k: int, cutoff: str, stats: TermStats) -> list[tuple[str, float]]:
+        """The ``k`` best (chunk id, score) for any of ``terms``, higher is better, ready articles
+        published on or before ``cutoff`` (ISO date) only."""
+        ...
+
+    def close(self) -> None:
+        """Close the connection."""
+        ...
+
+
+def _fts_query(terms: Sequence[str]) -> str:
+    return " OR ".join('"' + t.replace('"', '""') + '"' for t in terms)
+
+
+class SqliteDatabase(sqlite3.Connection):
+    """A SQLite connection (WAL mode, FTS5) that is also a :class:`Database`."""
+
+    Error = sqlite3.Error
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """``BEGIN IMMEDIATE``: one writer at a time; readers keep reading."""
+        with self:
+            self.execute("BEGIN IMMEDIATE")
+            yield
+
+    def lexical_rows(self) -> int:
+        """Rows in the FTS5 table."""
+        return int(self.execute("SELECT count(*) FROM chunks_fts").fetchone()[0])
+
+    def match_count(self, term: str) -> int:
+        """Chunks FTS5 matches for ``term`` (porter-stemmed)."""
+        row = self.execute("SELECT count(*) FROM chunks_fts WHERE chunks_fts MATCH ?", (_fts_query([term]),))
+        return int(row.fetchone()[0])
+
+    def keyword_search(self, terms: Sequence[str], k: int, cutoff: str, stats: TermStats) -> list[tuple[str, float]]:
+        """BM25 in FTS5 (title words count double; FTS5 has its own statistics, ``stats`` is unused)."""
+        # Rank in FTS5 alone first (fast), then keep ready chunks published by the cutoff; only when
+        # too few survive (an early as-of date) run the slower query that filters while ranking.
+        rows = self.execute(
+            """SELECT c.id, f.score FROM (
+                   SELECT rowid, bm25(chunks_fts, 2.0, 1.0) AS score FROM chunks_fts
+                   WHERE chunks_fts MATCH ? ORDER BY score LIMIT ?) f
+               JOIN chunks c ON c.rowid = f.rowid JOIN articles a ON a.id = c.article_id
+               WHERE a.status = 'ready' AND a.published <= ? ORDER BY f.score LIMIT ?""",
+            (_fts_query(terms), k * 6, cutoff, k),
+        ).fetchall()
+        if len(rows) < k:
+            rows = self.execute(
+                """SELECT c.id, bm25(chunks_fts, 2.0, 1.0) AS score
+                   FROM chunks_fts JOIN chunks c ON c.rowid = chunks_fts.rowid
+                   JOIN articles a ON a.id = c.article_id
+                   WHERE chunks_fts MATCH ? AND a.status = 'ready' AND a.published <= ?
+                   ORDER BY score LIMIT ?""",
+                (_fts_query(terms), cutoff, k),
+            ).fetchall()
+        return [(r[0], -float(r[1])) for r in rows]
+
+
+def connect(path: Path, *, readonly: bool = False) -> SqliteDatabase:
     """Open (creating if needed) the index database in WAL mode, safe for one writer and many readers."""
+    conn: SqliteDatabase
     if readonly:
-        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, check_same_thread=False, timeout=30)
+        conn = sqlite3.connect(
+            f"file:{path}?mode=ro", uri=True, check_same_thread=False, timeout=30, factory=SqliteDatabase
+        )
     else:
         path.parent.mkdir(parents=True, exist_ok=True)
-        conn = sqlite3.connect(path, check_same_thread=False, timeout=30, isolation_level=None)
+        conn = sqlite3.connect(path, check_same_thread=False, timeout=30, isolation_level=None, factory=SqliteDatabase)
     conn.row_factory = sqlite3.Row
     conn.execute("PRAGMA foreign_keys = ON")
     conn.execute("PRAGMA busy_timeout = 30000")

@@ -43,6 +43,14 @@ def _date(env: Mapping[str, str], name: str) -> date | None:
         raise ConfigError(f"{name} must be a date like 2025-05-26, got {raw!r}") from None
 
 
+def _database_url(env: Mapping[str, str]) -> str:
+    raw = env.get("NEWSBOT_DATABASE_URL", "").strip()
+    if raw and not raw.startswith(("postgresql://", "postgres://")):
+        scheme = raw.split("://", 1)[0] if "://" in raw else "no scheme"
+        raise ConfigError(f"NEWSBOT_DATABASE_URL must start with postgresql://, got {scheme!r}")
+    return raw
+
+
 @dataclass(frozen=True)
 class Settings:
     """newsbot's configuration; build it with :meth:`from_env`, pass it down as an argument."""
@@ -55,6 +63,7 @@ class Settings:
     collection: str = "newsbot"
     chroma_host: str = ""
     chroma_port: int = 8000
+    database_url: str = ""  # postgresql://...: the articles table and lexical index in PostgreSQL
     as_of: date | None = None
     llm: str = ""
     llm_timeout: float = 30.0
@@ -85,6 +94,7 @@ class Settings:
             collection=env.get("NEWSBOT_COLLECTION", "").strip() or "newsbot",
             chroma_host=env.get("CHROMA_HOST", "").strip(),
             chroma_port=_int(env, "CHROMA_PORT", 8000),
+            database_url=_database_url(env),
             as_of=_date(env, "NEWSBOT_AS_OF"),
             llm=env.get("NEWSBOT_LLM", "").strip(),
             llm_timeout=_float(env, "NEWSBOT_LLM_TIMEOUT", 30.0),
@@ -108,7 +118,7 @@ class Settings:
         return replace(self, **{k: v for k, v in changes.items() if v is not None})  # type: ignore[arg-type]
 
     def __repr__(self) -> str:  # never show secrets in logs or tracebacks
-        hidden = {"slack_bot_token", "slack_app_token", "slack_signing_secret", "redis_url"}
+        hidden = {"slack_bot_token", "slack_app_token", "slack_signing_secret", "redis_url", "database_url"}
         parts = []
         for name in self.__dataclass_fields__:
             value = getattr(self, name)

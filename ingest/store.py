@@ -1,9 +1,12 @@
-"""The index: one entry point that opens SQLite (source of truth, lexical index) and Chroma together.
+"""The index: one entry point that opens the database (SQLite in the data dir, or PostgreSQL; the source
+of truth and lexical index) and Chroma together.
 
-Write protocol, safe against a kill at any moment: (1) in one SQLite transaction the article row is
+Write protocol, safe against a kill at any moment: (1) in one database transaction the article row is
 written as ``pending`` with its chunks, lexical rows and snapshots; (2) its vectors are upserted into
 Chroma and any other vector ids of that article (orphans of an older version) are deleted; (3) the
 row turns ``ready``. Readers only see ``ready`` articles; a rerun redoes every ``pending`` one.
+Concurrent runs on PostgreSQL take an article's row lock first (upsert), in id order, so two runs
+writing the same article wait for each other instead of duplicating or deadlocking.
 
 When step (2) fails instead (a full disk, a Chroma server gone), the batch is taken back out: its new
 vectors are deleted and its rows put back as they were, so earlier versions stay intact. A full,
@@ -23,11 +26,12 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
 from ingest.catalog import Catalog
-from ingest.database import connect
+from ingest.database import Database, connect
 from ingest.embedding import INT8_SUFFIX, Embedder, load_embedder, onnx_available
 from ingest.errors import NewsbotError
 from ingest.models import Article, Chunk, Snapshot
@@ -88,9 +92,9 @@ class PreparedArticle:
 
 
 class Index:
-    """The news index: the SQLite database and the Chroma collection, kept consistent."""
+    """The news index: the database and the Chroma collection, kept consistent."""
 
-    def __init__(self, db: sqlite3.Connection, vectors: ChromaVectors, settings: Settings) -> None:
+    def __init__(self, db: Database, vectors: ChromaVectors, settings: Settings) -> None:
         self.db = db
         self.vectors = vectors
         self.settings = settings
@@ -98,7 +102,7 @@ class Index:
 
     # ---- write side -------------------------------------------------------------------------
 
-    def existing(self, article_id: str) -> sqlite3.Row | None:
+    def existing(self, article_id: str) -> Any | None:
         """The stored row of an article (id, content_hash, status), or None."""
         return self.db.execute(
             "SELECT id, content_hash, status FROM articles WHERE id = ?", (article_id,)
@@ -117,7 +121,8 @@ class Index:
         if alias != article_id:  # only once the article itself is stored
             with self.storage_errors():
                 self.db.execute(
-                    "INSERT OR IGNORE INTO aliases(alias, article_id) SELECT ?, id FROM articles WHERE id = ?",
+                    "INSERT INTO aliases(alias, article_id) SELECT ?, id FROM articles WHERE id = ? "
+                    "ON CONFLICT DO NOTHING",
                     (alias, article_id),
                 )
 
@@ -160,9 +165,8 @@ class Index:
         now = datetime.now(UTC).isoformat(timespec="seconds")
         ids = [p.article.id for p in batch]
         before = self._rows(ids)
-        with self.db:
-            self.db.execute("BEGIN IMMEDIATE")
-            for p in batch:
+        with self.db.transaction():
+            for p in sorted(batch, key=lambda p: p.article.id):  # one lock order for every writer
                 self._write_rows(p, now)
         chunks = [c for p in batch for c in p.chunks]
         metadatas = [
@@ -188,14 +192,12 @@ class Index:
             raise
         if stale:
             self.vectors.delete(sorted(stale))
-        with self.db:
+        with self.db.transaction():
             self.db.execute(f"UPDATE articles SET status = 'ready' WHERE id IN ({','.join('?' * len(ids))})", ids)
             self._bump_generation()
 
     def _write_rows(self, p: PreparedArticle, now: str) -> None:
         a = p.article
-        self.db.execute("DELETE FROM chunks WHERE article_id = ?", (a.id,))
-        self.db.execute("DELETE FROM snapshots WHERE article_id = ?", (a.id,))
         self.db.execute(
             """INSERT INTO articles(id, title, source, published, date_inferred, url, authors, text,
                    content_hash, text_hash, origin, status, ingested_at)
@@ -219,12 +221,16 @@ class Index:
                 now,
             ),
         )
+        # After the upsert, which holds the article's row lock: a concurrent writer of the same article
+        # has committed by now, and its chunks are deleted here instead of colliding with ours.
+        self.db.execute("DELETE FROM chunks WHERE article_id = ?", (a.id,))
+        self.db.execute("DELETE FROM snapshots WHERE article_id = ?", (a.id,))
         self.db.executemany(
-            "INSERT INTO chunks(id, article_id, position, start, end, title, text) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            'INSERT INTO chunks(id, article_id, position, start, "end", title, text) VALUES (?, ?, ?, ?, ?, ?, ?)',
             [(c.id, a.id, c.position, c.start, c.end, a.title, c.text) for c in p.chunks],
         )
         self.db.executemany(
-            """INSERT INTO snapshots(article_id, asset, metric, value, unit, period, as_of, sentence, start, end)
+            """INSERT INTO snapshots(article_id, asset, metric, value, unit, period, as_of, sentence, start, "end")
                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
             [
                 (
@@ -243,16 +249,20 @@ class Index:
             ],
         )
 
-    def _rows(self, ids: Sequence[str]) -> dict[str, list[sqlite3.Row]]:
+    def _rows(self, ids: Sequence[str]) -> dict[str, list[Any]]:
         """The stored rows of these articles, to put back if their new version cannot be written."""
         marks = ",".join("?" * len(ids))
         return {
             "articles": self.db.execute(f"SELECT * FROM articles WHERE id IN ({marks})", ids).fetchall(),
-            "chunks": self.db.execute(f"SELECT * FROM chunks WHERE article_id IN ({marks})", ids).fetchall(),
+            "chunks": self.db.execute(
+                f'SELECT rowid, id, article_id, position, start, "end", title, text FROM chunks '
+                f"WHERE article_id IN ({marks})",
+                ids,
+            ).fetchall(),
             "snapshots": self.db.execute(f"SELECT * FROM snapshots WHERE article_id IN ({marks})", ids).fetchall(),
         }
 
-    def _take_back(self, ids: Sequence[str], vector_ids: Sequence[str], before: dict[str, list[sqlite3.Row]]) -> None:
+    def _take_back(self, ids: Sequence[str], vector_ids: Sequence[str], before: dict[str, list[Any]]) -> None:
         """Undo a batch whose vectors could not be written: delete its new vectors and put its rows back as
         they were. Best effort: whatever stays ``pending`` is redone by the next ingest."""
         try:
@@ -262,26 +272,25 @@ class Index:
         marks = ",".join("?" * len(ids))
         kept = {row["id"] for row in before["articles"]}
         try:
-            with self.db:
-                self.db.execute("BEGIN IMMEDIATE")
+            with self.db.transaction():
                 self.db.execute(f"DELETE FROM chunks WHERE article_id IN ({marks})", ids)
                 self.db.execute(f"DELETE FROM snapshots WHERE article_id IN ({marks})", ids)
                 self.db.executemany("DELETE FROM articles WHERE id = ?", [(i,) for i in ids if i not in kept])
                 for table, rows in before.items():
                     if rows:
-                        cols = rows[0].keys()
+                        cols = [f'"{c}"' for c in rows[0].keys()]
                         sql = f"INSERT INTO {table}({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})"
                         if table == "articles":
                             sql += " ON CONFLICT(id) DO UPDATE SET " + ", ".join(f"{c}=excluded.{c}" for c in cols)
                         self.db.executemany(sql, [tuple(r) for r in rows])
-        except sqlite3.Error as exc:
+        except self.db.Error as exc:
             log.info("could not take back a failed batch (%s); the next ingest redoes it", one_line(exc))
 
     def _bump_generation(self) -> None:
         """Tell long-running readers (the bot) that the index changed."""
         self.db.execute(
             "INSERT INTO meta(key, value) VALUES ('generation', '1') "
-            "ON CONFLICT(key) DO UPDATE SET value = CAST(value AS INTEGER) + 1"
+            "ON CONFLICT(key) DO UPDATE SET value = CAST(CAST(meta.value AS INTEGER) + 1 AS TEXT)"
         )
 
     def generation(self) -> int:
@@ -320,7 +329,7 @@ class Index:
             article_id = row[0]
             # Vectors first: if we die in between, the row still exists and a second remove finishes.
             self.vectors.delete(sorted(self.vectors.ids_for_articles([article_id])))
-            with self.db:
+            with self.db.transaction():
                 self.db.execute("DELETE FROM articles WHERE id = ?", (article_id,))
                 self._bump_generation()
             removed.append(article_id)
@@ -330,7 +339,7 @@ class Index:
         """Disagreements between the stores: vectors without chunks, chunks without vectors, pending rows."""
         chunk_ids = {r[0] for r in self.db.execute("SELECT id FROM chunks")}
         vector_ids = self.vectors.all_ids()
-        fts = self.db.execute("SELECT count(*) FROM chunks_fts").fetchone()[0]
+        fts = self.db.lexical_rows()
         problems = {
             "orphan_vectors": sorted(vector_ids - chunk_ids),
             "missing_vectors": sorted(chunk_ids - vector_ids),
@@ -344,14 +353,24 @@ class Index:
         self.db.close()
 
 
-def open_index(settings: Settings, *, model: str, dim: int) -> Index:
-    """Open the index described by ``settings`` for an embedding model of ``dim`` dimensions."""
+def open_database(settings: Settings) -> Database:
+    """The index database: PostgreSQL at ``settings.database_url`` when set, else SQLite in the data dir."""
+    if settings.database_url:
+        from ingest.pg_database import connect_postgres
+
+        return connect_postgres(settings.database_url)
     data_dir = Path(settings.data_dir)
     try:
-        db = connect(data_dir / "newsbot.sqlite")
+        return connect(data_dir / "newsbot.sqlite")
     except (sqlite3.Error, OSError) as exc:
         problem = storage_problem(exc, data_dir) or one_line(exc)
         raise NewsbotError(f"cannot open the index database in {data_dir}: {problem}") from exc
+
+
+def open_index(settings: Settings, *, model: str, dim: int) -> Index:
+    """Open the index described by ``settings`` for an embedding model of ``dim`` dimensions."""
+    data_dir = Path(settings.data_dir)
+    db = open_database(settings)
     vectors = ChromaVectors.open(
         path=data_dir / "chroma",
         host=settings.chroma_host,
