@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import re
 import signal
+import socket
 import threading
 from collections.abc import Callable, Iterable
 from socketserver import ThreadingMixIn
@@ -90,6 +91,9 @@ def install_redaction(settings: Settings) -> None:
 class _ThreadingWSGIServer(ThreadingMixIn, WSGIServer):
     daemon_threads = True
     allow_reuse_address = True
+    # socketserver's default listen backlog is 5: a burst of Slack deliveries overflowed it, and the
+    # connections beyond it were reset or waited for SYN retransmits (benchmarks/slack_load_bench.py)
+    request_queue_size = socket.SOMAXCONN
 
 
 class _QuietHandler(WSGIRequestHandler):

@@ -24,6 +24,7 @@ from bot.question import ParsedQuestion, parse_question
 from bot.refusal import Decision, coverage_refusal, market_decision, no_evidence_text
 from bot.retrieval import HybridRetriever, Retrieval
 from ingest.embedding import Embedder
+from ingest.errors import IndexUnavailable
 from ingest.settings import Settings
 from ingest.store import Index, open_with_embedder
 
@@ -34,6 +35,8 @@ MIN_RELEVANCE = 0.36
 # Longer questions are cut (at a word) before parsing and retrieval: keyword search and sentence
 # scoring grow with every distinct word, and no real question needs more.
 MAX_QUESTION_CHARS = 1000
+# How long a question waits for another process's write to end after embedded Chroma failed mid-write.
+WRITE_WAIT_S = 15.0
 
 
 @dataclass
@@ -79,7 +82,31 @@ class Answerer:
     def ask(self, question: str, *, as_of: date | None = None, history: History = ()) -> Answer:
         """A cited answer or a refusal for ``question`` asked on ``as_of`` (default: setting, else today)."""
         self.refresh()
-        return self.chain.invoke({"question": question, "as_of": as_of, "history": list(history)})
+        seen = self._generation
+        inputs = {"question": question, "as_of": as_of, "history": list(history)}
+        try:
+            return self.chain.invoke(inputs)
+        except IndexUnavailable as exc:
+            # While another process ingests, this process's embedded Chroma lags behind the metadata it
+            # shares on disk: a date-filtered query can match vectors it has not loaded yet and fail with
+            # "Error finding id" until that write ends and the generation moves on. Wait for that, reopen,
+            # try once more. (Not with a Chroma server: there a failure means it is down.)
+            if self.settings.chroma_host or not self._await_new_generation(seen):
+                raise
+            log.info("a Chroma query failed while another process was writing (%s); retrying", exc)
+            self.refresh()
+            return self.chain.invoke(inputs)
+
+    def _await_new_generation(self, seen: int, timeout: float = WRITE_WAIT_S) -> bool:
+        """Wait until another process's write in progress ends (the generation changes); False on timeout.
+
+        Reopening embedded Chroma in the middle of that write could read its files half-written."""
+        deadline = time.monotonic() + timeout
+        while self.index.generation() == seen:
+            if time.monotonic() > deadline:
+                return False
+            time.sleep(0.05)
+        return True
 
     def refresh(self) -> None:
         """Pick up news another process ingested since the last question (no restart needed)."""
