@@ -172,7 +172,8 @@ def serve(
     install_redaction(settings)
     from slack_sdk.errors import SlackApiError
 
-    from bot.slack_app import build_client, create_app
+    from bot.slack_app import create_app
+    from bot.slack_delivery import build_client
     from bot.stores import open_stores
 
     stores = open_stores(settings)  # REDIS_URL set and Redis unreachable: ConfigError here

@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 
 from bot.service import Answerer
-from bot.slack_app import APOLOGY, INDEX_DOWN
+from bot.slack_text import APOLOGY, INDEX_DOWN
 from ingest.errors import IndexUnavailable
 from ingest.pipeline import run_ingest
 from ingest.settings import Settings

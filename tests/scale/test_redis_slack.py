@@ -16,7 +16,8 @@ from slackfakes import BOT_TOKEN, SIGNING_SECRET, FakeAnswerer, FakeSlack, event
 from typer.testing import CliRunner
 
 from bot.serve import make_http_server, serve
-from bot.slack_app import INDEX_DOWN, create_app
+from bot.slack_app import create_app
+from bot.slack_text import INDEX_DOWN
 from bot.stores import open_stores
 from ingest.errors import ConfigError
 from ingest.settings import Settings

@@ -20,7 +20,7 @@ from bot.blocks import (
 )
 from bot.dedupe import MemoryDedupeStore, SqliteDedupeStore
 from bot.ratelimit import SlidingWindowLimiter
-from bot.slack_app import clean_text, parse_command
+from bot.slack_text import clean_text, parse_command
 
 
 def test_refusal_is_styled_distinctly_and_cites_latest_data():
