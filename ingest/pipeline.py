@@ -69,6 +69,7 @@ class _Planner:
     seen_hashes: dict[str, str] = field(default_factory=dict)
     seen_urls: dict[str, str] = field(default_factory=dict)
     aliases: list[tuple[str, str]] = field(default_factory=list)  # written once their articles are
+    planned: dict[str, str] = field(default_factory=dict)  # id -> content hash, prepared in this run
     progress: ProgressCallback | None = None
     seen: int = 0
 
@@ -85,6 +86,9 @@ class _Planner:
             self._fail(str(exc))
             return None
         digest = content_hash(article)
+        if self.planned.get(article.id) == digest:  # the same record again (overlapping inputs): once
+            self.report.duplicates += 1
+            return None
         text_key = text_hash(article.text)
         existing = self.index.existing(article.id)
         if existing is not None and existing["content_hash"] == digest and existing["status"] == "ready":
@@ -104,6 +108,7 @@ class _Planner:
             self.report.new += 1
         else:
             self.report.updated += 1
+        self.planned[article.id] = digest
         return PreparedArticle(
             article,
             digest,
@@ -194,12 +199,10 @@ def run_ingest(
     """Ingest every article in ``inputs``; bad records are reported, the rest stored."""
     report = IngestReport()
     started = time.perf_counter()
-    redo = set(index.pending_ids())  # interrupted by a crash last time: redone whatever their hash
-    if redo:
-        with index.storage_errors():
-            index.db.execute(
-                f"UPDATE articles SET content_hash = '' WHERE id IN ({','.join('?' * len(redo))})", sorted(redo)
-            )
+    # Interrupted by a crash (or being written by another run right now): the planner redoes every
+    # article that is not 'ready', whatever its hash; its stored hash is left alone, as a concurrent
+    # run that finishes it must leave it unchanged for the next run.
+    redo = set(index.pending_ids())
     planner = _Planner(index, report, on_error, max_record_bytes, redo, progress=progress)
     reader = read_inputs(list(inputs), stdin=stdin)
     batches = _in_thread(_batches(planner.plan(item) for item in reader), maxsize=4)
@@ -213,7 +216,10 @@ def run_ingest(
                 continue
             done_batch, done_texts, done_vectors = cast(_WriteJob, job)
             try:
-                index.write(done_batch, done_vectors)
+                for alias, twin in index.write(done_batch, done_vectors).items():  # another run was first
+                    planner.aliases.append((alias, twin))
+                    report.new -= 1
+                    report.duplicates += 1
                 report.tokens += embedder.count_tokens(done_texts)
             except BaseException as exc:
                 write_failure.append(exc)

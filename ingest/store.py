@@ -5,8 +5,8 @@ Write protocol, safe against a kill at any moment: (1) in one database transacti
 written as ``pending`` with its chunks, lexical rows and snapshots; (2) its vectors are upserted into
 Chroma and any other vector ids of that article (orphans of an older version) are deleted; (3) the
 row turns ``ready``. Readers only see ``ready`` articles; a rerun redoes every ``pending`` one.
-Concurrent runs on PostgreSQL take an article's row lock first (upsert), in id order, so two runs
-writing the same article wait for each other instead of duplicating or deadlocking.
+On PostgreSQL, write transactions run one at a time across processes (an advisory lock, as SQLite's
+``BEGIN IMMEDIATE`` does on one host) and upsert an article's row before replacing its chunks.
 
 When step (2) fails instead (a full disk, a Chroma server gone), the batch is taken back out: its new
 vectors are deleted and its rows put back as they were, so earlier versions stay intact. A full,
@@ -140,14 +140,16 @@ class Index:
                 "fix that and run the ingest again: it resumes where it stopped"
             ) from exc
 
-    def write(self, batch: Sequence[PreparedArticle], embeddings: np.ndarray) -> None:
+    def write(self, batch: Sequence[PreparedArticle], embeddings: np.ndarray) -> dict[str, str]:
         """Store a batch of articles and the vectors of their chunks (rows of ``embeddings`` in order);
-        a NewsbotError, and nothing of the batch kept, when the data dir is full or read-only."""
+        a NewsbotError, and nothing of the batch kept, when the data dir is full or read-only.
+        Returns the articles left out because another run stored the same story under another id
+        since they were planned (id -> the stored article's id), to be recorded as aliases."""
         if not batch:
-            return
+            return {}
         self._check_free_space()
         with self.storage_errors():
-            self._write(batch, embeddings)
+            return self._write(batch, embeddings)
 
     def _check_free_space(self) -> None:
         try:
@@ -161,13 +163,27 @@ class Index:
                 "free some space and run the ingest again: it resumes where it stopped"
             )
 
-    def _write(self, batch: Sequence[PreparedArticle], embeddings: np.ndarray) -> None:
+    def _write(self, batch: Sequence[PreparedArticle], embeddings: np.ndarray) -> dict[str, str]:
         now = datetime.now(UTC).isoformat(timespec="seconds")
         ids = [p.article.id for p in batch]
         before = self._rows(ids)
+        twins: dict[str, str] = {}
         with self.db.transaction():
             for p in sorted(batch, key=lambda p: p.article.id):  # one lock order for every writer
-                self._write_rows(p, now)
+                # Checked again in the write transaction: a concurrent run may have stored the same
+                # story under another id since this one was planned.
+                a = p.article
+                twin = None if self.existing(a.id) else self.find_duplicate(a.id, a.url, p.text_hash)
+                if twin is None:
+                    self._write_rows(p, now)
+                else:
+                    twins[a.id] = twin
+        if twins:
+            embeddings = embeddings[np.array([p.article.id not in twins for p in batch for _ in p.chunks], bool)]
+            batch = [p for p in batch if p.article.id not in twins]
+            ids = [p.article.id for p in batch]
+            if not batch:
+                return twins
         chunks = [c for p in batch for c in p.chunks]
         metadatas = [
             {
@@ -195,6 +211,7 @@ class Index:
         with self.db.transaction():
             self.db.execute(f"UPDATE articles SET status = 'ready' WHERE id IN ({','.join('?' * len(ids))})", ids)
             self._bump_generation()
+        return twins
 
     def _write_rows(self, p: PreparedArticle, now: str) -> None:
         a = p.article
