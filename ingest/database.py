@@ -149,8 +149,9 @@ class SqliteDatabase(sqlite3.Connection):
             yield
 
     def lexical_rows(self) -> int:
-        """Rows in the FTS5 table."""
-        return int(self.execute("SELECT count(*) FROM chunks_fts").fetchone()[0])
+        """Rows the FTS5 index holds: its docsize shadow table (``count(*)`` on an external-content table
+        reads the content table, the chunks, and so could never disagree with them)."""
+        return int(self.execute("SELECT count(*) FROM chunks_fts_docsize").fetchone()[0])
 
     def match_count(self, term: str) -> int:
         """Chunks FTS5 matches for ``term`` (porter-stemmed)."""

@@ -97,6 +97,17 @@ def test_changed_article_replaces_its_chunks_without_orphans(tmp_path: Path, ind
     assert hits and hits[0][0].startswith("s1#")
 
 
+def test_check_sees_a_chunk_missing_from_the_lexical_index(index: Index, embedder) -> None:  # type: ignore[no-untyped-def]
+    ingest(index, embedder, EXAMPLES)
+    assert not any(index.check().values())
+    row = index.db.execute("SELECT rowid, title, text FROM chunks ORDER BY rowid LIMIT 1").fetchone()
+    index.db.execute(  # drop one chunk from FTS5 only, as a half-applied write could
+        "INSERT INTO chunks_fts(chunks_fts, rowid, title, text) VALUES ('delete', ?, ?, ?)", tuple(row)
+    )
+    chunks = index.db.execute("SELECT count(*) FROM chunks").fetchone()[0]
+    assert index.check()["lexical_rows_mismatch"] == [f"{chunks - 1} lexical rows for {chunks} chunks"]
+
+
 def test_same_story_in_two_files_is_stored_once(tmp_path: Path, index: Index, embedder) -> None:  # type: ignore[no-untyped-def]
     a = _write_jsonl(tmp_path / "a.jsonl", [_story(1)])
     b = _write_jsonl(
