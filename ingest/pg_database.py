@@ -2,14 +2,16 @@
 
 The same tables as SQLite; the lexical index is a generated ``tsvector`` column (title weighted A,
 text B) with a GIN index, searched with PostgreSQL full-text search. Every process sees every
-committed row; unique keys and transactions keep concurrent ingest runs from duplicating articles.
+committed row; unique keys, upserts and one write transaction at a time (an advisory lock) keep
+concurrent ingest runs from duplicating articles.
 """
 
 from __future__ import annotations
 
-import re
-from collections.abc import Callable, Sequence
-from contextlib import AbstractContextManager
+import functools
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
@@ -17,7 +19,7 @@ import psycopg
 from psycopg.rows import RowMaker
 
 from ingest.database import TermStats
-from ingest.errors import NewsbotError
+from ingest.errors import IndexUnavailable, NewsbotError
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS articles(
@@ -79,8 +81,10 @@ CREATE INDEX IF NOT EXISTS snapshots_article ON snapshots(article_id);
 CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
 """
 _SCHEMA_LOCK = 0x6E657773  # advisory lock: two processes starting at once create the schema one after the other
+_WRITE_LOCK = 0x6E657774  # advisory lock held by every write transaction (see PostgresDatabase.transaction)
 # ts_rank_cd weights for {D, C, B, A}: a title word (A) counts double a text word (B), as in the SQLite index
 _WEIGHTS = "{0, 0, 0.5, 1.0}"
+CONNECT_TIMEOUT_S = 5  # also bounds how long a question waits while the server is down
 # A keyword search ranks the chunks of its rarest terms, up to about this many (see _candidate_terms)
 MAX_CANDIDATES = 2000
 
@@ -125,6 +129,12 @@ class Row:
         return f"Row({list(zip(self._names, self._values, strict=True))!r})"
 
 
+@functools.lru_cache(maxsize=1024)
+def _placeholders(sql: str) -> str:
+    """SQL written with ``?`` placeholders (no ``?`` or ``%`` in literals) in psycopg's ``%s`` style."""
+    return sql.replace("%", "%%").replace("?", "%s")
+
+
 def _row_factory(cursor: Any) -> RowMaker[Row]:
     names = tuple(col.name for col in cursor.description or ())
     index = {name: i for i, name in reversed(list(enumerate(names)))}  # the first column of a name wins
@@ -132,32 +142,59 @@ def _row_factory(cursor: Any) -> RowMaker[Row]:
 
 
 class PostgresDatabase:
-    """A PostgreSQL connection that is a :class:`ingest.database.Database` (``?`` placeholders accepted)."""
+    """A PostgreSQL connection that is a :class:`ingest.database.Database` (``?`` placeholders accepted).
+
+    A lost server is :class:`IndexUnavailable` (the bot answers "can't reach my news index" and stays up);
+    the next call reconnects, so work resumes when the server is back, without a restart."""
 
     Error = psycopg.Error
 
-    def __init__(self, conn: psycopg.Connection[Row], where: str) -> None:
+    def __init__(self, url: str, conn: psycopg.Connection[Row]) -> None:
+        self._url = url  # holds the password: never shown, messages use ``where``
+        self.where = redact(url)
         self.conn = conn
-        self.where = where  # the URL without its password, for messages
-        self._sql: dict[str, str] = {}
+        self._reconnecting = threading.Lock()
+        self._transactions = 0  # open write transactions: never reconnect under one (its writes are gone)
 
-    def _translate(self, sql: str) -> str:
-        if sql not in self._sql:
-            self._sql[sql] = re.sub(r"\?", "%s", sql.replace("%", "%%"))
-        return self._sql[sql]
+    def __repr__(self) -> str:
+        return f"PostgresDatabase({self.where})"
+
+    @contextmanager
+    def _connection(self) -> Iterator[psycopg.Connection[Row]]:
+        """The connection, reopened after an outage; a server that cannot be reached is IndexUnavailable."""
+        try:
+            if self.conn.closed:
+                if self._transactions:
+                    raise IndexUnavailable(f"the index database at {self.where} was lost during a write")
+                with self._reconnecting:
+                    if self.conn.closed:
+                        self.conn = _connect(self._url)
+            yield self.conn
+        except psycopg.OperationalError as exc:
+            raise IndexUnavailable(f"the index database at {self.where} failed: {_reason(exc, self._url)}") from None
 
     def execute(self, sql: str, parameters: Sequence[Any] = (), /) -> psycopg.Cursor[Row]:
         """Run one statement; ``?`` placeholders become psycopg's ``%s``."""
-        return self.conn.execute(self._translate(sql), parameters)  # type: ignore[arg-type]
+        with self._connection() as conn:
+            return conn.execute(_placeholders(sql), parameters)  # type: ignore[arg-type]
 
     def executemany(self, sql: str, seq_of_parameters: Any, /) -> None:
         """Run one statement for each parameter tuple."""
-        with self.conn.cursor() as cur:
-            cur.executemany(self._translate(sql), seq_of_parameters)
+        with self._connection() as conn, conn.cursor() as cur:
+            cur.executemany(_placeholders(sql), seq_of_parameters)
 
-    def transaction(self) -> AbstractContextManager[Any]:
-        """A transaction (READ COMMITTED); row locks from unique keys order concurrent writers."""
-        return self.conn.transaction()
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """A write transaction, one at a time across all processes, like SQLite's ``BEGIN IMMEDIATE``: a
+        writer's checks (is this story stored under another id already?) see every earlier write. It is
+        short: embedding happens before it and an article's vectors are written after it."""
+        with self._connection() as conn, conn.transaction():
+            conn.execute("SELECT pg_advisory_xact_lock(%s)", (_WRITE_LOCK,))
+            self._transactions += 1
+            try:
+                yield
+            finally:
+                self._transactions -= 1
 
     def lexical_rows(self) -> int:
         """Chunks with a search vector (all of them: the column is generated)."""
@@ -183,14 +220,20 @@ class PostgresDatabase:
     def _ranked(
         self, weights: Sequence[tuple[str, float]], match: Sequence[str], k: int, cutoff: str
     ) -> list[tuple[str, float]]:
-        rank = f"ts_rank_cd('{_WEIGHTS}', c.tsv, websearch_to_tsquery('english', ?), 32)"
-        score = " + ".join(f"? * {rank}" for _ in weights)
+        # Term at a time: each term's chunks come from the GIN index and are ranked for that term only,
+        # then summed per chunk (2-3x faster than ranking every candidate for every term).
+        per_term = (
+            f"SELECT c.id, c.article_id, ? * ts_rank_cd('{_WEIGHTS}', c.tsv, q, 32) AS s "
+            "FROM chunks c, websearch_to_tsquery('english', ?) q "
+            "WHERE c.tsv @@ q AND c.tsv @@ (SELECT q FROM candidates)"
+        )
         rows = self.execute(
-            f"""SELECT c.id, {score} AS score
-                FROM chunks c JOIN articles a ON a.id = c.article_id
-                WHERE c.tsv @@ websearch_to_tsquery('english', ?) AND a.status = 'ready' AND a.published <= ?
-                ORDER BY score DESC, c.id LIMIT ?""",
-            [*(x for term, w in weights for x in (w, term)), " or ".join(match), cutoff, k],
+            f"""WITH candidates AS (SELECT websearch_to_tsquery('english', ?) AS q)
+                SELECT x.id, sum(x.s) AS score FROM ({" UNION ALL ".join(per_term for _ in weights)}) x
+                JOIN articles a ON a.id = x.article_id
+                WHERE a.status = 'ready' AND a.published <= ?
+                GROUP BY x.id ORDER BY score DESC, x.id LIMIT ?""",
+            [" or ".join(match), *(x for term, w in weights for x in (w, term)), cutoff, k],
         ).fetchall()
         return [(r[0], float(r[1])) for r in rows]
 
@@ -215,13 +258,17 @@ def _candidate_terms(terms: Sequence[str], df: Callable[[str], int]) -> list[str
     return chosen
 
 
-def connect_postgres(url: str, *, timeout: float = 10.0) -> PostgresDatabase:
-    """Connect to ``url`` and create the tables if needed; a NewsbotError (password hidden) if unreachable."""
-    where = redact(url)
+def _connect(url: str) -> psycopg.Connection[Row]:
     try:
-        conn = psycopg.connect(url, autocommit=True, row_factory=_row_factory, connect_timeout=int(timeout))
+        return psycopg.connect(url, autocommit=True, row_factory=_row_factory, connect_timeout=CONNECT_TIMEOUT_S)
     except psycopg.Error as exc:
-        raise NewsbotError(f"cannot reach the index database at {where}: {_reason(exc, url)}") from None
+        raise IndexUnavailable(f"cannot reach the index database at {redact(url)}: {_reason(exc, url)}") from None
+
+
+def connect_postgres(url: str) -> PostgresDatabase:
+    """Connect to ``url`` and create the tables if needed; IndexUnavailable (password hidden) if unreachable."""
+    where = redact(url)
+    conn = _connect(url)
     try:
         with conn.transaction():
             conn.execute("SELECT pg_advisory_xact_lock(%s)", (_SCHEMA_LOCK,))
@@ -229,7 +276,7 @@ def connect_postgres(url: str, *, timeout: float = 10.0) -> PostgresDatabase:
     except psycopg.Error as exc:
         conn.close()
         raise NewsbotError(f"cannot create the index tables at {where}: {_reason(exc, url)}") from None
-    return PostgresDatabase(conn, where)
+    return PostgresDatabase(url, conn)
 
 
 def _reason(exc: BaseException, url: str) -> str:

@@ -24,7 +24,7 @@ from typer.testing import CliRunner
 
 from bot.cli import make_app
 from bot.service import Answerer
-from ingest.errors import ConfigError
+from ingest.errors import ConfigError, IndexUnavailable
 from ingest.pipeline import run_ingest
 from ingest.settings import Settings
 from ingest.store import Index, open_index
@@ -75,8 +75,26 @@ class PostgresServer:
                 f"listen_addresses = '127.0.0.1'\nport = {self.port}\nunix_socket_directories = ''\n"
                 "fsync = off\nsynchronous_commit = off\nfull_page_writes = off\n"
             )
-        self._run(str(self.bindir / "pg_ctl"), "-D", str(data), "-l", str(self.dir / "log"), "-w", "-t", "60", "start")
+        return self.resume()
+
+    def resume(self) -> PostgresServer:
+        """Start the server (again, after :meth:`pause`) on the same port and data."""
+        self._run(
+            str(self.bindir / "pg_ctl"),
+            "-D",
+            str(self.dir / "db"),
+            "-l",
+            str(self.dir / "log"),
+            "-w",
+            "-t",
+            "60",
+            "start",
+        )
         return self
+
+    def pause(self) -> None:
+        """Stop the server, disconnecting every client (an outage)."""
+        self._run(str(self.bindir / "pg_ctl"), "-D", str(self.dir / "db"), "-m", "fast", "-w", "stop")
 
     def url(self, database: str = "postgres") -> str:
         return f"postgresql://newsbot:{self.password}@127.0.0.1:{self.port}/{database}"
@@ -284,6 +302,25 @@ def test_unreachable_database_is_one_line_without_the_password(
         assert "cannot reach the index database at postgresql://newsbot:***@127.0.0.1:" in result.stderr
         assert reason in result.stderr and "Traceback" not in result.stderr
         assert pg_server.password not in result.output and "not-the-password-42" not in result.output
+
+
+def test_outage_then_answers_resume_without_a_restart(
+    pg_server: PostgresServer, pg_url: str, tmp_path: Path, embedder
+) -> None:  # type: ignore[no-untyped-def]
+    settings = Settings(data_dir=tmp_path / "data", database_url=pg_url)
+    index = open_index(settings, model=embedder.name, dim=embedder.dim)
+    assert run_ingest([str(EXAMPLES)], index, embedder).new == 4
+    answerer = Answerer(index, embedder, settings)
+    pg_server.pause()
+    try:
+        with pytest.raises(IndexUnavailable) as down:  # the Slack front end turns this into "can't reach"
+            answerer.ask("Who proposed the US-Japan fund?", as_of=SEED_DAY)
+        assert "postgresql://newsbot:***@127.0.0.1" in str(down.value) and pg_server.password not in str(down.value)
+    finally:
+        pg_server.resume()
+    answer = answerer.ask("Who proposed the US-Japan fund?", as_of=SEED_DAY)  # reconnected by itself
+    assert "Masayoshi Son" in answer.text and not answer.refused
+    index.close()
 
 
 def test_database_url_setting() -> None:
