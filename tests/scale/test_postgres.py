@@ -379,6 +379,12 @@ def test_two_ingest_processes_store_each_article_once(
     tmp_path: Path, pg_url: str, chroma_server: int, embedder
 ) -> None:  # type: ignore[no-untyped-def]
     part1, part2 = _synthetic_corpus(tmp_path / "corpus", 80)
+    # Ten stories of part2 under other ids, read by the second run only: each must be stored once.
+    twins = tmp_path / "corpus" / "twins.jsonl"
+    twin_records = [
+        {**json.loads(line), "id": f"twin-{n:03d}"} for n, line in enumerate(part2.read_text().splitlines()[:10], 40)
+    ]
+    twins.write_text("".join(json.dumps(r) + "\n" for r in twin_records), encoding="utf-8")
     env = dict(os.environ)  # already stripped of NEWSBOT_/CHROMA_ and proxies by the autouse fixture
     env.update(
         NEWSBOT_DATABASE_URL=pg_url,
@@ -390,9 +396,10 @@ def test_two_ingest_processes_store_each_article_once(
         OMP_NUM_THREADS="1",
         TOKENIZERS_PARALLELISM="false",
     )
-    # Write batches of 8 chunks (not 256), and the second run reads the files in the other order: the two
-    # runs write the same articles at the same time, in batches that overlap and cross.
-    orders = ([part1, part2, EXAMPLES], [part2, part1, EXAMPLES])
+    # Write batches of 8 chunks (not 256), both runs at once: the first starts with part2 while the second
+    # starts with the same stories under other ids, then they write the same articles in crossing order.
+    # (Without the write lock, the twins were stored twice about one run in three.)
+    orders = ([part2, part1, EXAMPLES], [twins, part1, part2, EXAMPLES])
     small_batches = "import runpy, sys; import ingest.pipeline as p; p.BATCH_CHUNKS = 8; runpy.run_module('ingest', run_name='__main__')"
     procs = []
     for n, order in enumerate(orders):
@@ -418,7 +425,9 @@ def test_two_ingest_processes_store_each_article_once(
         assert p.returncode == 0, err.decode(errors="replace")[-3000:]
         assert pg_server_password(pg_url) not in (out + err).decode(errors="replace")
     reports = [json.loads(out) for out, _ in outputs]
-    assert all(r["failed"] == 0 and r["new"] + r["updated"] + r["unchanged"] == 84 for r in reports), reports
+    assert all(r["failed"] == 0 for r in reports), reports
+    seen = [r["new"] + r["updated"] + r["unchanged"] + r["duplicates"] for r in reports]
+    assert seen == [84, 94], reports
 
     settings = Settings(
         data_dir=tmp_path / "host0", database_url=pg_url, chroma_host="127.0.0.1", chroma_port=chroma_server
@@ -433,8 +442,13 @@ def test_two_ingest_processes_store_each_article_once(
         assert len(chunk_ids) == len(set(chunk_ids)) and {r[1] for r in chunk_rows} == set(ids)
         assert sorted(index.vectors.all_ids()) == sorted(chunk_ids)  # each chunk's vector once, no orphans
         assert index.db.execute("SELECT count(*) FROM articles WHERE status = 'ready'").fetchone()[0] == 84
+        assert index.db.execute("SELECT count(DISTINCT text_hash) FROM articles").fetchone()[0] == 84
+        for n in range(40, 50):  # one story, two ids: one stored, the other an alias of it
+            assert index.catalog.article(f"twin-{n:03d}")["id"] == index.catalog.article(f"syn-{n:03d}")["id"]  # type: ignore[index]
+        assert index.db.execute("SELECT count(*) FROM aliases").fetchone()[0] == 10
         hits = index.catalog.keyword_search("town 42", 5)
-        assert index.catalog.chunks([hits[0][0]])[hits[0][0]].article_id == "syn-042"  # "42" in its title
+        stored = index.catalog.article("syn-042")["id"]  # type: ignore[index]  # or twin-042, its alias
+        assert index.catalog.chunks([hits[0][0]])[hits[0][0]].article_id == stored  # "42" in its title
     finally:
         index.close()
     for n in range(2):  # both "hosts" see the same, consistent index
