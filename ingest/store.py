@@ -33,7 +33,7 @@ import numpy as np
 from ingest.catalog import Catalog
 from ingest.database import Database, connect
 from ingest.embedding import INT8_SUFFIX, Embedder, load_embedder, onnx_available
-from ingest.errors import NewsbotError
+from ingest.errors import ConfigError, NewsbotError
 from ingest.models import Article, Chunk, Snapshot
 from ingest.settings import Settings
 from ingest.vectors import ChromaVectors, date_ordinal, one_line
@@ -373,8 +373,12 @@ class Index:
 def open_database(settings: Settings) -> Database:
     """The index database: PostgreSQL at ``settings.database_url`` when set, else SQLite in the data dir."""
     if settings.database_url:
-        from ingest.pg_database import connect_postgres
-
+        try:
+            from ingest.pg_database import connect_postgres
+        except ImportError:
+            raise ConfigError(
+                "NEWSBOT_DATABASE_URL is set but the PostgreSQL driver is not installed: pip install -e '.[postgres]'"
+            ) from None
         return connect_postgres(settings.database_url)
     data_dir = Path(settings.data_dir)
     try:

@@ -332,6 +332,15 @@ def test_database_url_setting() -> None:
         Settings.from_env({"NEWSBOT_DATABASE_URL": "mysql://u:p@h/db"})
 
 
+def test_missing_driver_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    from ingest.store import open_database
+
+    monkeypatch.setitem(sys.modules, "psycopg", None)  # import psycopg -> ImportError
+    monkeypatch.delitem(sys.modules, "ingest.pg_database", raising=False)
+    with pytest.raises(ConfigError, match=r"pip install -e '\.\[postgres\]'"):
+        open_database(Settings(database_url="postgresql://newsbot:hunter2@db.internal/newsbot"))
+
+
 def test_redact() -> None:
     pytest.importorskip("psycopg", reason="psycopg is not installed (pip install -e '.[postgres]')")
     from ingest.pg_database import redact
