@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 from typing import Any, Protocol
@@ -104,20 +104,17 @@ def ingest_articles(paths: Sequence[Path], settings: Settings) -> dict[str, Any]
 
 def alias_lookup(settings: Settings) -> AliasLookup | None:
     """Aliases of a stored article (other ids that arrived with the same text), when the index knows them."""
-    try:
-        from ingest.database import connect
-    except ImportError:  # pragma: no cover
+    from ingest.catalog import Catalog
+    from ingest.store import open_database
+
+    if not settings.database_url and not (Path(settings.data_dir) / "newsbot.sqlite").exists():
         return None
-    db_path = Path(settings.data_dir) / "newsbot.sqlite"
-    if not db_path.exists():
-        return None
-    db = connect(db_path)
+    catalog = Catalog(open_database(settings))
     cache: dict[str, list[str]] = {}
 
     def lookup(article_id: str) -> list[str]:
         if article_id not in cache:
-            rows = db.execute("SELECT alias FROM aliases WHERE article_id = ?", (article_id,)).fetchall()
-            cache[article_id] = [r[0] for r in rows]
+            cache[article_id] = catalog.aliases(article_id)
         return cache[article_id]
 
     return lookup
@@ -149,8 +146,15 @@ def evaluate(
     for n, group in enumerate(group_by_articles(files)):
         group_settings = settings
         if group.articles:
-            # a temporary index reuses the configured model cache (an ONNX export takes ~8 s)
-            group_settings = settings.with_overrides(data_dir=workdir / f"index-{n}", model_dir=settings.model_cache)
+            # a temporary local index, never the shared Chroma server or database the settings may name;
+            # it reuses the configured model cache (an ONNX export takes ~8 s)
+            group_settings = replace(
+                settings,
+                data_dir=workdir / f"index-{n}",
+                model_dir=settings.model_cache,
+                chroma_host="",
+                database_url="",
+            )
             report = ingest_articles(group.articles, group_settings)
             ingests.append({"articles": [str(p) for p in group.articles], **report})
         answerer = answerer_factory(group_settings)

@@ -73,3 +73,29 @@ def test_evaluate_without_articles_uses_configured_index(tmp_path: Path, fake_an
     ev = evaluate([load_case_file(tmp_path / "c.yaml")], settings, workdir=tmp_path / "work", answerer_factory=factory)
     assert seen_settings == [settings] and ev.ingests == [] and ev.answerers == ["FakeAnswerer"]
     assert len(ev.results) == 5
+
+
+def test_case_articles_go_to_a_local_temporary_index_not_the_shared_services(tmp_path: Path, fake_answerer) -> None:  # type: ignore[no-untyped-def]
+    (tmp_path / "arts").mkdir()
+    (tmp_path / "arts" / "note.md").write_text(
+        "Harbor ferry opens\n\nThe harbor ferry opened on Monday, May 19, 2025, in Lindmouth.\n"
+    )
+    (tmp_path / "c.yaml").write_text("articles: arts\ncases:\n  - {id: a, question: 'When did the ferry open?'}\n")
+    seen_settings: list[Settings] = []
+
+    def factory(settings: Settings):  # type: ignore[no-untyped-def]
+        seen_settings.append(settings)
+        return fake_answerer
+
+    # a Chroma server and a database nobody listens on: the case's own index must not touch them
+    shared = Settings(
+        data_dir=tmp_path / "data",
+        chroma_host="127.0.0.1",
+        chroma_port=9,
+        database_url="postgresql://eval@127.0.0.1:9/shared",
+    )
+    ev = evaluate([load_case_file(tmp_path / "c.yaml")], shared, workdir=tmp_path / "work", answerer_factory=factory)
+    (used,) = seen_settings
+    assert (used.chroma_host, used.database_url) == ("", "")
+    assert used.data_dir == tmp_path / "work" / "index-0" and used.model_cache == shared.model_cache
+    assert ev.ingests[0]["new"] == 1 and (used.data_dir / "newsbot.sqlite").exists()
