@@ -47,6 +47,7 @@ class Answer:
     answerer: str = "extractive"  # or the chat model's name
     timings_ms: dict[str, float] = field(default_factory=dict)
     retrieved: list[str] = field(default_factory=list)  # article ids retrieved, best first (for evaluation)
+    relevance: float | None = None  # the best passage's relevance (None: decided before retrieval)
 
     @property
     def refused(self) -> bool:

@@ -11,12 +11,12 @@ on the realtimeqa slice for ~150 ms a question: not worth it against the latency
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
+from bot.overlap import coverage, stems
 from bot.question import ParsedQuestion
 from bot.retrieval import Passage
-from ingest.catalog import keywords
 from ingest.sentences import sentence_spans
 
 _NAME = re.compile(r"(?<!^)(?<![.!?]\s)\b[A-Z][\w'’\-]+(?:\s+(?:of\s+|the\s+|[A-Z]\.\s*)?[A-Z][\w'’\-]+)*")
@@ -59,22 +59,9 @@ _UNTRUSTED = re.compile(
     r"|you\s+are\s+(?:now\s+)?(?:an?\s+)?(?:ai|assistant|chatbot|language model)|<[!@#]|<https?:|\bPWNED\b",
     re.I,
 )
-_LAST_SENTENCE = re.compile(r"[^.?!]*[?!.]?\s*$")
 # Feature weights, tuned on the realtimeqa dev slice (benchmarks/realtimeqa_bench.py).
 # The passage's own closeness to the question dominates: the answer usually sits in the best passage.
 WEIGHTS = {"own": 0.15, "context": 0.4, "passage": 1.1, "rank": 0.3, "typed": 0.15, "restates": 0.17}
-
-
-def stem(word: str) -> str:
-    """A crude suffix stripper, enough to match "launch"/"launched"/"launches"."""
-    for suffix in ("ing", "ed", "es", "s"):
-        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
-            return word[: -len(suffix)]
-    return word
-
-
-def _stems(text: str) -> set[str]:
-    return {stem(w) for w in keywords(text)}
 
 
 @dataclass(frozen=True)
@@ -90,25 +77,6 @@ class Candidate:
     typed: bool = False  # holds the kind of answer asked for
 
 
-def question_weights(question: str, idf: Callable[[str], float]) -> dict[str, float]:
-    """Question keywords (stemmed) with idf weights; the words of its last sentence count double."""
-    focus = _stems(_LAST_SENTENCE.search(question.strip()).group(0))  # type: ignore[union-attr]
-    weights: dict[str, float] = {}
-    for k in keywords(question):
-        s = stem(k)
-        weights[s] = max(weights.get(s, 0.0), idf(k) * (2.0 if s in focus else 1.0))
-    return weights
-
-
-def coverage(text: str, weights: dict[str, float]) -> float:
-    """The weighted share of the question's keywords that ``text`` contains."""
-    total = sum(weights.values())
-    if not total:
-        return 0.0
-    present = _stems(text)
-    return sum(w for k, w in weights.items() if k in present) / total
-
-
 def _answer_pattern(parsed: ParsedQuestion) -> re.Pattern[str] | None:
     if _ASKS_YEAR.search(parsed.text):
         return _YEAR
@@ -120,7 +88,7 @@ def _answer_pattern(parsed: ParsedQuestion) -> re.Pattern[str] | None:
 def _has_new_answer(sentence: str, pattern: re.Pattern[str], question_words: set[str]) -> bool:
     """True when the sentence holds a name/number/date of the asked kind that the question lacks."""
     for match in pattern.finditer(sentence):
-        words = _stems(match.group(0)) or {match.group(0).strip().lower()}
+        words = stems(match.group(0)) or {match.group(0).strip().lower()}
         if not words <= question_words:
             return True
     return False
@@ -130,7 +98,7 @@ def candidates(
     parsed: ParsedQuestion, passages: Sequence[Passage], weights: dict[str, float], limit: int = 6
 ) -> list[Candidate]:
     """Every sentence of the top passages, scored without the model."""
-    question_words = _stems(parsed.text)
+    question_words = stems(parsed.text)
     pattern = _answer_pattern(parsed)
     found: list[Candidate] = []
     for i, p in enumerate(passages[:limit]):
@@ -139,7 +107,7 @@ def candidates(
         sentences = [text[a:b] for a, b in spans]
         covs = [coverage(s, weights) for s in sentences]
         for j, ((a, b), sentence) in enumerate(zip(spans, sentences, strict=True)):
-            words = _stems(sentence)
+            words = stems(sentence)
             if len(words) < 3 or len(sentence) > 700 or _UNTRUSTED.search(sentence):
                 continue
             neighbours = max(covs[j - 1] if j else 0.0, covs[j + 1] if j + 1 < len(covs) else 0.0)
@@ -187,7 +155,7 @@ def choose(
             continue
         if article not in per_article and len(per_article) >= max_articles:
             continue
-        if any(coverage(c.text, {w: 1.0 for w in _stems(x.text)}) >= 0.7 for x in chosen):
+        if any(coverage(c.text, {w: 1.0 for w in stems(x.text)}) >= 0.7 for x in chosen):
             continue  # says again what a chosen sentence said (the same story from another outlet)
         per_article[article] = per_article.get(article, 0) + 1
         chosen.append(c)

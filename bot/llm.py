@@ -19,8 +19,8 @@ import numpy as np
 
 from bot.answer import Citation
 from bot.citations import NumberedPassages, citation_from_passage, markers, strip_markers
-from bot.extractive import coverage, stem
 from bot.followup import History
+from bot.overlap import coverage, stem
 from bot.prompts import prompt
 from bot.retrieval import Passage
 from ingest.catalog import keywords

@@ -1,5 +1,7 @@
-"""Hybrid retrieval: dense (Chroma) and keyword (FTS5) results fused by reciprocal rank, with a recency
-prior relative to the question's as-of date, at most a few passages per article, near-duplicates collapsed."""
+"""Hybrid retrieval: dense (Chroma) and keyword (FTS5) results fused by reciprocal rank into a pool of
+candidates (at most a few passages per article, near-duplicates collapsed), then reranked by how closely
+each passage bears on the question (its embedding similarity plus the share of the question's rarer
+words it holds) and a recency prior relative to the question's as-of date."""
 
 from __future__ import annotations
 
@@ -12,6 +14,7 @@ from datetime import date
 
 import numpy as np
 
+from bot.overlap import coverage, question_weights
 from ingest.catalog import ChunkRecord
 from ingest.embedding import Embedder
 from ingest.store import Index
@@ -24,8 +27,9 @@ class Passage:
     """A retrieved chunk with its scores."""
 
     chunk: ChunkRecord
-    score: float
+    score: float  # the rerank score: higher bears more closely on the question
     dense: float = 0.0  # cosine similarity of question and passage
+    cover: float = 0.0  # idf-weighted share of the question's keywords the passage holds
     dense_rank: int | None = None
     lexical_rank: int | None = None
 
@@ -39,14 +43,25 @@ class Retrieval:
     timings_ms: dict[str, float] = field(default_factory=dict)
 
 
-def recency_factor(published: date, as_of: date, half_life_days: float) -> float:
-    """A prior favouring news close to the as-of date: 1.0 on the day, never below 0.6."""
+def recency_factor(published: date, as_of: date, half_life_days: float, strength: float = 1.0) -> float:
+    """A prior favouring news close to the as-of date: 1.0 on the day, never below 1 - 0.4 * strength."""
     age = max(0, (as_of - published).days)
-    return 0.6 + 0.4 * math.exp(-age / half_life_days)
+    return 1.0 - strength * 0.4 * (1.0 - math.exp(-age / half_life_days))
 
 
 def _fingerprint(text: str) -> str:
     return hashlib.sha1(" ".join(re.findall(r"\w+", text.lower()))[:400].encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class RerankWeights:
+    """How the pool is reranked: (fusion * RRF_K * rrf + dense + cover * coverage) * recency prior.
+
+    Chosen on realtimeqa (benchmarks/realtimeqa_bench.py; see docs/evaluation.md for the sweep)."""
+
+    fusion: float = 0.5  # the reciprocal-rank fusion score (keeps what both searches agree on)
+    cover: float = 1.0  # the share of the question's rarer words the passage holds
+    recency: float = 1.0  # strength of the recency prior: 0 none, 1 down to 0.6 for old news
 
 
 class HybridRetriever:
@@ -59,17 +74,21 @@ class HybridRetriever:
         *,
         k: int = 8,
         candidates: int = 40,
+        pool: int = 24,
         per_article: int = 2,
         half_life_days: float = 30.0,
         dense_weight: float = 1.0,
+        rerank: RerankWeights | None = None,
     ) -> None:
         self.index = index
         self.embedder = embedder
         self.k = k
         self.candidates = candidates
+        self.pool = pool
         self.per_article = per_article
         self.half_life_days = half_life_days
         self.dense_weight = dense_weight
+        self.rerank = rerank or RerankWeights()
 
     def _dense(self, vector: np.ndarray, as_of: date) -> list[str]:
         # Unfiltered queries are ~20x faster in Chroma; filter by date afterwards, and fall back to a
@@ -81,8 +100,10 @@ class HybridRetriever:
             ids = [cid for cid, _ in self.index.vectors.query(vector, self.candidates, max_published=as_of)]
         return ids[: self.candidates]
 
-    def retrieve(self, query: str, as_of: date) -> Retrieval:
-        """The top passages for ``query`` from articles published on or before ``as_of``."""
+    def retrieve(self, query: str, as_of: date, weights: dict[str, float] | None = None) -> Retrieval:
+        """The top passages for ``query`` from articles published on or before ``as_of``.
+
+        ``weights`` are the question's idf-weighted keywords (computed from ``query`` when not given)."""
         timings: dict[str, float] = {}
         t0 = time.perf_counter()
         vector = self.embedder.embed_query(query)
@@ -100,10 +121,34 @@ class HybridRetriever:
             for cid, r in ranks.items():
                 fused[cid] = fused.get(cid, 0.0) + weight / (RRF_K + r)
         records = self.index.catalog.chunks(list(fused))
-        for cid, record in records.items():
-            fused[cid] *= recency_factor(record.published, as_of, self.half_life_days)
-        ordered = sorted((cid for cid in fused if cid in records), key=lambda c: -fused[c])
+        recency = {
+            cid: recency_factor(record.published, as_of, self.half_life_days) for cid, record in records.items()
+        }
+        ordered = sorted((cid for cid in fused if cid in records), key=lambda c: -fused[c] * recency[c])
+        pool = self._pool(ordered, records, fused, dense_rank, lexical_rank)
+        if pool:
+            stored = self.index.vectors.embeddings([p.chunk.id for p in pool])
+            weights = weights if weights is not None else question_weights(query, self.index.catalog.idf)
+            w = self.rerank
+            for p in pool:
+                if p.chunk.id in stored:
+                    p.dense = float(np.dot(vector, stored[p.chunk.id]))
+                p.cover = coverage(p.chunk.text, weights)
+                prior = recency_factor(p.chunk.published, as_of, self.half_life_days, w.recency)
+                p.score = (w.fusion * RRF_K * p.score + p.dense + w.cover * p.cover) * prior
+            pool.sort(key=lambda p: -p.score)
+        timings["fuse"] = (time.perf_counter() - t3) * 1e3
+        return Retrieval(pool[: self.k], vector, timings)
 
+    def _pool(
+        self,
+        ordered: list[str],
+        records: dict[str, ChunkRecord],
+        fused: dict[str, float],
+        dense_rank: dict[str, int],
+        lexical_rank: dict[str, int],
+    ) -> list[Passage]:
+        """The best fused candidates to rerank: near-duplicates collapsed, a few passages per article."""
         chosen: list[Passage] = []
         per_article: dict[str, int] = {}
         seen: set[str] = set()
@@ -115,16 +160,8 @@ class HybridRetriever:
             seen.add(fp)
             per_article[record.article_id] = per_article.get(record.article_id, 0) + 1
             chosen.append(
-                Passage(
-                    record, fused[cid], dense_rank=dense_rank.get(cid), lexical_rank=lexical_rank.get(cid)
-                )
+                Passage(record, fused[cid], dense_rank=dense_rank.get(cid), lexical_rank=lexical_rank.get(cid))
             )
-            if len(chosen) >= self.k:
+            if len(chosen) >= self.pool:
                 break
-        if chosen:
-            stored = self.index.vectors.embeddings([p.chunk.id for p in chosen])
-            for p in chosen:
-                if p.chunk.id in stored:
-                    p.dense = float(np.dot(vector, stored[p.chunk.id]))
-        timings["fuse"] = (time.perf_counter() - t3) * 1e3
-        return Retrieval(chosen, vector, timings)
+        return chosen

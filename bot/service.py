@@ -18,8 +18,9 @@ from langchain_core.runnables import Runnable, RunnableLambda
 
 from bot.answer import Answer, Citation, Refusal
 from bot.citations import citation_from_passage, citation_from_snapshot
-from bot.extractive import Candidate, candidates, choose, question_weights
+from bot.extractive import Candidate, candidates, choose
 from bot.followup import History, rewrite_followup
+from bot.overlap import question_weights
 from bot.question import ParsedQuestion, parse_question
 from bot.refusal import Decision, coverage_refusal, market_decision, no_evidence_text
 from bot.retrieval import HybridRetriever, Retrieval
@@ -30,8 +31,6 @@ from ingest.store import Index, open_with_embedder
 
 log = logging.getLogger(__name__)
 
-# A passage bears on the question when its meaning is close and it shares the question's rarer words.
-MIN_RELEVANCE = 0.36
 # Longer questions are cut (at a word) before parsing and retrieval: keyword search and sentence
 # scoring grow with every distinct word, and no real question needs more.
 MAX_QUESTION_CHARS = 1000
@@ -51,12 +50,14 @@ class _Turn:
     parsed: ParsedQuestion | None = None
     decision: Decision | None = None
     retrieval: Retrieval | None = None
+    weights: dict[str, float] = field(default_factory=dict)  # the question's idf-weighted keywords
     coverage: dict[str, Any] = field(default_factory=dict)  # what the news covers as of the question
     timings: dict[str, float] = field(default_factory=dict)
 
 
 def relevance(dense: float, cover: float) -> float:
-    """How strongly a passage bears on a question, in [0, 1]."""
+    """How strongly a passage bears on a question, in [0, 1]: its meaning is close (dense similarity)
+    and it shares the question's rarer words (idf-weighted coverage)."""
     return 0.5 * max(0.0, dense) + 0.5 * cover
 
 
@@ -170,7 +171,9 @@ class Answerer:
 
     def _retrieve(self, turn: _Turn) -> _Turn:
         if turn.decision is None and turn.question:
-            turn.retrieval = self.retriever.retrieve(turn.standalone, turn.as_of)
+            assert turn.parsed is not None
+            turn.weights = question_weights(turn.parsed.text, self.index.catalog.idf)
+            turn.retrieval = self.retriever.retrieve(turn.standalone, turn.as_of, turn.weights)
             turn.timings.update(turn.retrieval.timings_ms)
         return turn
 
@@ -209,20 +212,27 @@ class Answerer:
             )
         assert turn.parsed is not None and turn.retrieval is not None
         passages = turn.retrieval.passages
-        weights = question_weights(turn.parsed.text, self.index.catalog.idf)
-        found = candidates(turn.parsed, passages, weights)
+        found = candidates(turn.parsed, passages, turn.weights)
         ranked = sorted(found, key=lambda c: -c.score)
         best_relevance = max((relevance(passages[c.passage].dense, c.coverage) for c in ranked), default=0.0)
-        if best_relevance < MIN_RELEVANCE:
-            return self._result(turn, no_evidence_text(coverage_now), [], Refusal("no_evidence", coverage_now["last"]))
+        if best_relevance < self.settings.min_relevance:
+            refused = self._result(turn, no_evidence_text(coverage_now), [], Refusal("no_evidence", coverage_now["last"]))
+            refused.relevance = best_relevance
+            return refused
         if self.llm is not None:
             from bot.llm import llm_answer
 
             drafted = llm_answer(self.llm, turn.standalone, passages, self.embedder, timeout=self.settings.llm_timeout)
             if drafted is not None:
                 text, citations = drafted
-                return self._result(turn, text, citations, None, answerer=getattr(self.llm, "model_name", "") or "llm")
-        return self._extractive(turn, ranked)
+                drafted_answer = self._result(
+                    turn, text, citations, None, answerer=getattr(self.llm, "model_name", "") or "llm"
+                )
+                drafted_answer.relevance = best_relevance
+                return drafted_answer
+        answer = self._extractive(turn, ranked)
+        answer.relevance = best_relevance
+        return answer
 
     def _extractive(self, turn: _Turn, ranked: Sequence[Candidate]) -> Answer:
         assert turn.retrieval is not None

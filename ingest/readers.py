@@ -15,6 +15,7 @@ import urllib.error
 import urllib.request
 import zlib
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from functools import partial
 from typing import Any, TextIO
 
 from ingest.clean import html_to_text
@@ -96,7 +97,7 @@ def estimate_records(inputs: Sequence[str]) -> int | None:
             if kind in (".jsonl", ".ndjson", ".jsonl.gz"):
                 try:
                     with gzip.open(path, "rb") if kind == ".jsonl.gz" else open(path, "rb") as f:
-                        total += sum(chunk.count(b"\n") for chunk in iter(lambda f=f: f.read(1 << 20), b""))
+                        total += sum(chunk.count(b"\n") for chunk in iter(partial(f.read, 1 << 20), b""))
                 except (OSError, EOFError, zlib.error):
                     continue
             elif kind in (".txt", ".md", ".html", ".htm"):

@@ -33,6 +33,13 @@ def _float(env: Mapping[str, str], name: str, default: float) -> float:
         raise ConfigError(f"{name} must be a number, got {raw!r}") from None
 
 
+def _fraction(env: Mapping[str, str], name: str, default: float) -> float:
+    value = _float(env, name, default)
+    if not 0.0 <= value <= 1.0:
+        raise ConfigError(f"{name} must be between 0 and 1, got {value}")
+    return value
+
+
 def _date(env: Mapping[str, str], name: str) -> date | None:
     raw = env.get(name, "").strip()
     if not raw:
@@ -67,6 +74,9 @@ class Settings:
     as_of: date | None = None
     llm: str = ""
     llm_timeout: float = 30.0
+    # A question is refused as "no evidence" when no passage's relevance reaches this (0..1); calibrated
+    # by benchmarks/refusal_calibration.py on answerable and unanswerable realtimeqa questions.
+    min_relevance: float = 0.36
     max_record_bytes: int = 5_000_000
     slack_bot_token: str = ""
     slack_app_token: str = ""
@@ -98,6 +108,7 @@ class Settings:
             as_of=_date(env, "NEWSBOT_AS_OF"),
             llm=env.get("NEWSBOT_LLM", "").strip(),
             llm_timeout=_float(env, "NEWSBOT_LLM_TIMEOUT", 30.0),
+            min_relevance=_fraction(env, "NEWSBOT_MIN_RELEVANCE", cls.min_relevance),
             max_record_bytes=_int(env, "NEWSBOT_MAX_RECORD_BYTES", 5_000_000),
             slack_bot_token=env.get("SLACK_BOT_TOKEN", "").strip(),
             slack_app_token=env.get("SLACK_APP_TOKEN", "").strip(),

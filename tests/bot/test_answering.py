@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 
 from bot.service import Answerer
@@ -109,3 +110,22 @@ def test_langchain_retriever_and_runnable_chain(answerer: Answerer) -> None:
     assert all(d.metadata["published"] <= "2025-05-26" for d in docs)
     answer = answerer.chain.invoke({"question": "Who proposed the US-Japan fund?", "as_of": SEED_DAY})
     assert "Masayoshi Son" in answer.text
+
+
+def test_relevance_threshold_decides_no_evidence(answerer: Answerer) -> None:
+    question = "What did the central bank of Peru decide about interest rates?"
+    refused = answerer.ask(question, as_of=SEED_DAY)
+    assert refused.relevance is not None and refused.relevance < answerer.settings.min_relevance
+    answered = answerer.ask("Who proposed the US-Japan fund?", as_of=SEED_DAY)
+    assert answered.relevance is not None and answered.relevance >= answerer.settings.min_relevance
+    lenient = Answerer(answerer.index, answerer.embedder, replace(answerer.settings, min_relevance=0.0))
+    unrefused = lenient.ask(question, as_of=SEED_DAY)
+    assert unrefused.refusal is None and unrefused.citations  # the threshold alone decided the refusal
+
+
+def test_rerank_puts_the_passage_holding_the_question_words_first(answerer: Answerer) -> None:
+    passages = answerer.retriever.retrieve("How many visitors does the Tamsby glassworks museum expect?", SEED_DAY)
+    top = passages.passages[0]
+    assert top.chunk.article_id == "hostile-1" and top.cover > 0.5
+    assert [p.score for p in passages.passages] == sorted((p.score for p in passages.passages), reverse=True)
+    assert all(p.cover <= top.cover for p in passages.passages)

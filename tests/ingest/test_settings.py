@@ -26,14 +26,16 @@ def test_values_are_parsed() -> None:
             "CHROMA_PORT": "9001",
             "NEWSBOT_AS_OF": "2025-05-26",
             "NEWSBOT_EMBEDDING_BACKEND": "TORCH",
+            "NEWSBOT_MIN_RELEVANCE": "0.25",
         }
     )
-    assert (s.data_dir, s.chroma_host, s.chroma_port, s.as_of, s.embedding_backend) == (
+    assert (s.data_dir, s.chroma_host, s.chroma_port, s.as_of, s.embedding_backend, s.min_relevance) == (
         Path("/x"),
         "127.0.0.1",
         9001,
         date(2025, 5, 26),
         "torch",
+        0.25,
     )
 
 
@@ -43,6 +45,8 @@ def test_values_are_parsed() -> None:
         ({"CHROMA_PORT": "eight"}, "CHROMA_PORT"),
         ({"NEWSBOT_AS_OF": "May 5"}, "NEWSBOT_AS_OF"),
         ({"NEWSBOT_EMBEDDING_BACKEND": "gpu"}, "NEWSBOT_EMBEDDING_BACKEND"),
+        ({"NEWSBOT_MIN_RELEVANCE": "high"}, "NEWSBOT_MIN_RELEVANCE"),
+        ({"NEWSBOT_MIN_RELEVANCE": "1.5"}, "NEWSBOT_MIN_RELEVANCE must be between 0 and 1"),
     ],
 )
 def test_bad_values_name_the_setting(env: dict[str, str], needle: str) -> None:
