@@ -24,7 +24,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
@@ -37,11 +37,20 @@ from bot.evaluation.scoring import contains_normalised, percentile  # noqa: E402
 
 DATA = REPO.parent / "shared" / "data" / "realtimeqa"
 KINDS = ("gold", "answer-in-article")
+# Slice mode also asks the questions none of whose gold articles are in the slice: the index can rarely
+# answer them (another article might), so refusing them is honest; they are kept out of "all".
+UNANSWERABLE = "not-in-index"
 # CI thresholds for --check (slice mode), set below what the slice measured when they were chosen.
 # Measured on the 300-article slice (143 questions) with four-article answers and int8 embeddings:
 # citation hit 0.965, answer contains gold 0.601, refusal rate 0.028, p95 ~25 ms on a quiet machine.
 # Latency is loose: CI machines vary.
-CHECKS = {"min_citation_hit": 0.92, "min_answer_contains": 0.55, "max_p95_ms": 600.0, "max_refusal_rate": 0.08}
+CHECKS = {
+    "min_citation_hit": 0.92,
+    "min_answer_contains": 0.55,
+    "max_p95_ms": 600.0,
+    "max_refusal_rate": 0.08,
+    "min_refused_not_in_index": 0.35,
+}
 
 
 @dataclass
@@ -99,9 +108,10 @@ def read_questions(path: Path, groups: dict[str, set[str]]) -> list[Question]:
 
 def make_slice(
     articles: list[dict[str, Any]], questions: list[Question], n: int
-) -> tuple[list[dict[str, Any]], list[Question]]:
+) -> tuple[list[dict[str, Any]], list[Question], list[Question]]:
     """``n`` articles: the gold articles of as many questions as fit in half of them, then distractors
-    (a stable pseudo-random choice of the rest); and the questions whose gold articles are all in."""
+    (a stable pseudo-random choice of the rest); the questions whose gold articles are all in; and,
+    as kind ``not-in-index``, the questions none of whose gold articles is in."""
     ids = {a["id"] for a in articles}
     chosen: set[str] = set()
     for q in sorted(questions, key=lambda q: (len(q.gold), q.id)):
@@ -114,7 +124,9 @@ def make_slice(
     )
     chosen |= set(rest[: n - len(chosen)])
     kept = [a for a in articles if a["id"] in chosen]
-    return kept, [q for q in questions if q.gold & ids and (q.gold & ids) <= chosen]
+    answerable = [q for q in questions if q.gold & ids and (q.gold & ids) <= chosen]
+    unanswerable = [replace(q, kind=UNANSWERABLE) for q in questions if not q.gold & chosen]
+    return kept, answerable, unanswerable
 
 
 # ---- newsbot ------------------------------------------------------------------------------------
@@ -276,21 +288,23 @@ def _ordinal(day: date) -> int:
 
 
 def summarise(outcomes: Sequence[Outcome], questions: Sequence[Question]) -> dict[str, dict[str, Any]]:
-    """Per kind (and all): hit@1, hit@5, citation hit, answer contains gold, refusal rate, latency."""
+    """Per kind (and all answerable): hit@1, hit@5, citation hit, answer contains gold, refusal rate,
+    latency. For ``not-in-index`` questions only the refusal rate (higher is honest) and answer
+    contains gold (another article held it) mean anything."""
     gold = {q.id: q.gold for q in questions}
     out: dict[str, dict[str, Any]] = {}
-    for kind in (*KINDS, "all"):
-        rows = [o for o in outcomes if kind == "all" or o.kind == kind]
+    for kind in (*KINDS, "all", UNANSWERABLE):
+        rows = [o for o in outcomes if o.kind == kind or (kind == "all" and o.kind in KINDS)]
         if not rows:
             continue
         n = len(rows)
-        exposed = all(o.retrieval_exposed for o in rows)
+        exposed = all(o.retrieval_exposed for o in rows) and kind != UNANSWERABLE
         lat = [o.latency_ms for o in rows]
         out[kind] = {
             "questions": n,
             "hit@1": round(sum(bool(set(o.retrieved[:1]) & gold[o.id]) for o in rows) / n, 4) if exposed else None,
             "hit@5": round(sum(bool(set(o.retrieved[:5]) & gold[o.id]) for o in rows) / n, 4) if exposed else None,
-            "citation_hit": round(sum(bool(set(o.cited) & gold[o.id]) for o in rows) / n, 4),
+            "citation_hit": round(sum(bool(set(o.cited) & gold[o.id]) for o in rows) / n, 4) if exposed else None,
             "answer_contains_gold": round(sum(o.answer_ok for o in rows) / n, 4),
             "refusal_rate": round(sum(o.refused for o in rows) / n, 4),
             "latency_p50_ms": round(percentile(lat, 50), 1),
@@ -350,6 +364,12 @@ def check(newsbot: dict[str, dict], baseline: dict[str, dict] | None) -> list[st
         misses.append(f"latency p95 {f['latency_p95_ms']:.0f} ms > {CHECKS['max_p95_ms']:.0f} ms")
     if f["refusal_rate"] > CHECKS["max_refusal_rate"]:
         misses.append(f"refusal rate {f['refusal_rate']:.3f} > {CHECKS['max_refusal_rate']}")
+    honest = newsbot.get(UNANSWERABLE)
+    if honest and honest["refusal_rate"] < CHECKS["min_refused_not_in_index"]:
+        misses.append(
+            f"refused {honest['refusal_rate']:.3f} of questions the index cannot answer "
+            f"< {CHECKS['min_refused_not_in_index']}"
+        )
     if baseline:
         b = baseline["all"]
         for m in ("citation_hit", "answer_contains_gold", "hit@5"):
@@ -379,10 +399,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     data_dir = args.data_dir or Path(tempfile.gettempdir()) / f"newsbot-realtimeqa-{mode}"
     articles = read_articles(args.articles)
     questions = read_questions(args.questions, text_groups(articles))
+    unanswerable: list[Question] = []
     if args.slice:
-        articles, questions = make_slice(articles, questions, args.slice)
+        articles, questions, unanswerable = make_slice(articles, questions, args.slice)
     if args.limit:
-        questions = questions[: args.limit]
+        questions, unanswerable = questions[: args.limit], unanswerable[: args.limit]
+    questions += unanswerable
     print(f"{len(articles)} articles, {len(questions)} questions; indexes in {data_dir}", file=sys.stderr)
 
     result: dict[str, Any] = {
@@ -391,13 +413,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         "mode": mode,
         "articles": len(articles),
         "questions": len(questions),
-        "question_kinds": {k: sum(q.kind == k for q in questions) for k in KINDS},
+        "question_kinds": {k: sum(q.kind == k for q in questions) for k in (*KINDS, UNANSWERABLE)},
         "notes": {
             "hit@k": "gold article among the first k distinct articles retrieved; for newsbot, "
             "Answer.retrieved (empty when a refusal was decided before retrieval)",
             "citation_hit": "newsbot: gold among the answer's citations; "
             "baseline: the article its answer sentence came from",
             "gold": "gold ids widened to every article id with identical text",
+            "all": "the answerable questions (gold and answer-in-article); not-in-index is reported apart",
+            UNANSWERABLE: "slice mode: questions none of whose gold articles is in the slice; refusing is "
+            "honest there (higher is better), answer contains gold means another article held it",
         },
     }
     newsbot = baseline = None

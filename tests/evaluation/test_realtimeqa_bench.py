@@ -44,13 +44,16 @@ def test_slice_keeps_gold_of_whole_questions_and_distractors(bench) -> None:  # 
     Q = bench.Question
     questions = [Q(f"q{i}", date(2022, 7, 2), "?", "x", "gold", {f"a{i}"}) for i in range(12)]
     questions.append(Q("big", date(2022, 7, 2), "?", "x", "gold", {f"a{i}" for i in range(20, 30)}))
-    kept, qs = bench.make_slice(arts, questions, 20)
+    kept, qs, unanswerable = bench.make_slice(arts, questions, 20)
     ids = {a["id"] for a in kept}
     assert len(kept) == 20
     greedy = sorted(f"q{i}" for i in range(12))[:10]  # gold budget: half of the slice, fewest gold first
     assert set(greedy) <= {q.id for q in qs} and "big" not in {q.id for q in qs}
     assert all(q.gold <= ids for q in qs)
-    assert bench.make_slice(arts, questions, 20) == (kept, qs)  # deterministic
+    # the questions none of whose gold is in, marked as such (whether they are in depends on the distractors)
+    assert all(not q.gold & ids and q.kind == "not-in-index" for q in unanswerable)
+    assert {q.id for q in unanswerable} == {q.id for q in questions if not q.gold & ids}
+    assert bench.make_slice(arts, questions, 20) == (kept, qs, unanswerable)  # deterministic
 
 
 def test_summary_ratios_and_checks(bench) -> None:  # type: ignore[no-untyped-def]
@@ -74,3 +77,25 @@ def test_summary_ratios_and_checks(bench) -> None:  # type: ignore[no-untyped-de
     assert bench.ratios(s, b)["all"]["hit@5"] == 2.0
     misses = bench.check(s, b)
     assert any("refusal rate" in m for m in misses) and not any("baseline" in m for m in misses)
+
+
+def test_unanswerable_questions_are_reported_apart_and_checked(bench) -> None:  # type: ignore[no-untyped-def]
+    Q, Out = bench.Question, bench.Outcome
+    questions = [
+        Q("q1", date(2022, 7, 2), "?", "x", "gold", {"a1"}),
+        Q("u1", date(2022, 7, 2), "?", "y", "not-in-index", {"a9"}),
+        Q("u2", date(2022, 7, 2), "?", "z", "not-in-index", {"a8"}),
+    ]
+    outcomes = [
+        Out("q1", "gold", ["a1"], ["a1"], True, False, 50.0),
+        Out("u1", "not-in-index", [], [], False, True, 40.0),
+        Out("u2", "not-in-index", ["a3"], ["a3"], False, False, 60.0),
+    ]
+    s = bench.summarise(outcomes, questions)
+    assert s["all"]["questions"] == 1 and s["all"]["refusal_rate"] == 0.0
+    apart = s["not-in-index"]
+    assert apart["questions"] == 2 and apart["refusal_rate"] == 0.5 and apart["hit@1"] is None
+    assert apart["citation_hit"] is None
+    assert not bench.check(s, None)
+    outcomes[1] = Out("u1", "not-in-index", ["a3"], ["a3"], False, False, 40.0)  # answers everything
+    assert any("cannot answer" in m for m in bench.check(bench.summarise(outcomes, questions), None))
