@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import sys
+from contextlib import closing
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -196,6 +197,60 @@ def check_command(data_dir: DataDir = None, as_json: JsonFlag = False) -> None:
     raise typer.Exit(1 if bad else 0)
 
 
+def copy_command(
+    to_data_dir: Annotated[
+        Path | None, typer.Option("--to-data-dir", help="The target's data dir (default: the source's).")
+    ] = None,
+    to_database_url: Annotated[
+        str, typer.Option("--to-database-url", help="postgresql://… for the target's articles and keyword index.")
+    ] = "",
+    to_chroma_host: Annotated[str, typer.Option("--to-chroma-host", help="The target's Chroma server.")] = "",
+    to_chroma_port: Annotated[int, typer.Option("--to-chroma-port", help="Its port.")] = 8000,
+    data_dir: DataDir = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Copy the index to another place (e.g. PostgreSQL and a Chroma server) without re-embedding."""
+    from ingest.store import open_index, open_with_embedder
+
+    settings = load_settings(data_dir)
+    target_settings = settings.with_overrides(
+        data_dir=to_data_dir, database_url=to_database_url, chroma_host=to_chroma_host, chroma_port=to_chroma_port
+    )
+    if _same_place(settings, target_settings):
+        raise fail(NewsbotError("the target is the source: give --to-data-dir, --to-database-url or --to-chroma-host"))
+    try:
+        source, embedder = open_with_embedder(settings)
+        with closing(source), closing(open_index(target_settings, model=embedder.name, dim=embedder.dim)) as target:
+            report = _copy_with_progress(source, target, show=not as_json and err.is_terminal)
+    except NewsbotError as exc:
+        raise fail(exc) from None
+    for line in report.skipped:
+        err.print(f"skipped {line}", soft_wrap=True)
+    if as_json:
+        out.print_json(json.dumps(report.as_dict()))
+    else:
+        out.print(
+            f"copied {report.copied} articles ({report.chunks} chunks), {report.unchanged} already there, "
+            f"{report.aliases} aliases" + (f"; {len(report.skipped)} skipped" if report.skipped else "")
+        )
+    raise typer.Exit(1 if report.skipped else 0)
+
+
+def _copy_with_progress(source: Any, target: Any, *, show: bool) -> Any:
+    from ingest.copy import copy_index
+
+    columns = (TextColumn("[bold]copy"), BarColumn(), MofNCompleteColumn(), TextColumn("articles"), TimeElapsedColumn())
+    with Progress(*columns, console=err, disable=not show, transient=True) as bar:
+        task = bar.add_task("copy", total=None)
+        return copy_index(source, target, progress=lambda done, total: bar.update(task, completed=done, total=total))
+
+
+def _same_place(a: Settings, b: Settings) -> bool:
+    database = (a.database_url or Path(a.data_dir).resolve()) == (b.database_url or Path(b.data_dir).resolve())
+    vectors = (a.chroma_host, a.chroma_port) if a.chroma_host else Path(a.data_dir).resolve()
+    return database and vectors == ((b.chroma_host, b.chroma_port) if b.chroma_host else Path(b.data_dir).resolve())
+
+
 def register(app: typer.Typer) -> None:
     """Add the ingest commands to a Typer app."""
     app.command("ingest")(ingest_command)
@@ -203,6 +258,7 @@ def register(app: typer.Typer) -> None:
     app.command("stats")(stats_command)
     app.command("remove")(remove_command)
     app.command("check")(check_command)
+    app.command("copy")(copy_command)
 
 
 def make_app() -> typer.Typer:

@@ -479,3 +479,30 @@ def test_candidate_terms_take_the_rarest_within_the_budget(monkeypatch: pytest.M
     df = {"common": 90, "rare": 3, "unknown": 0, "middle": 40}.__getitem__
     assert pg_database._candidate_terms(["common", "rare", "unknown", "middle"], df) == ["unknown", "rare", "middle"]
     assert pg_database._candidate_terms(["common"], lambda _t: 5000) == ["common"]  # always at least one term
+
+
+# ---- moving to shared services: `newsbot copy` ---------------------------------------------------------
+
+
+def test_copy_from_one_host_to_postgres_and_a_chroma_server(
+    pair: Pair, pg_url: str, chroma_server: int, embedder  # type: ignore[no-untyped-def]
+) -> None:
+    from ingest.copy import copy_index
+
+    target_settings = Settings(
+        data_dir=pair.sqlite.settings.data_dir, database_url=pg_url, chroma_host="127.0.0.1", chroma_port=chroma_server
+    )
+    target = open_index(target_settings, model=embedder.name, dim=embedder.dim)
+    report = copy_index(pair.sqlite, target, batch_size=5)
+    stored = pair.sqlite.catalog.stats()
+    assert (report.copied, report.skipped) == (stored["articles"], [])
+    assert report.chunks == stored["chunks"] == target.vectors.count()
+    assert not any(target.check().values())
+    assert target.catalog.stats()["snapshots"] == stored["snapshots"]
+
+    moved = Answerer(target, embedder, target_settings)
+    for question in ("Who proposed the US-Japan fund?", "What is Bitcoin trading at right now?"):
+        here, there = pair.answerers["sqlite"].ask(question, as_of=SEED_DAY), moved.ask(question, as_of=SEED_DAY)
+        assert there.text == here.text and there.citations == here.citations
+    assert copy_index(pair.sqlite, target).unchanged == stored["articles"]  # a second copy writes nothing
+    target.close()
