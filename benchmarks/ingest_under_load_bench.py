@@ -53,7 +53,7 @@ QUESTIONS = SHARED / "realtimeqa" / "questions_dev.jsonl"
 REUTERS = SHARED / "reuters21578"
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from slack_load_bench import MemorySampler, newsbot_command, pct  # noqa: E402
+from slack_load_bench import MemorySampler, newsbot_command, pct, print_rows  # noqa: E402
 
 
 @dataclass
@@ -472,9 +472,7 @@ def print_figures(r: dict[str, Any]) -> None:
         ("index check", json.dumps(v["index_check"])),
         ("passed", str(r["passed"])),
     ]
-    width = max(len(k) for k, _ in rows)
-    for key, value in rows:
-        print(f"{key:<{width}}  {value}")
+    print_rows(rows)
 
 
 if __name__ == "__main__":

@@ -457,6 +457,11 @@ def print_table(r: dict[str, Any]) -> None:
         ("ERROR/Traceback lines in bot log", str(r["log"]["error_or_traceback_lines"])),
         ("passed", str(r["passed"])),
     ]
+    print_rows(rows)
+
+
+def print_rows(rows: list[tuple[str, str]]) -> None:
+    """Figures as an aligned two-column table."""
     width = max(len(k) for k, _ in rows)
     for key, value in rows:
         print(f"{key:<{width}}  {value}")

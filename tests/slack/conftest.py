@@ -33,32 +33,8 @@ from bot.serve import make_http_server  # noqa: E402
 from bot.slack_app import create_app  # noqa: E402
 from ingest.settings import Settings  # noqa: E402
 
-_ENV = [
-    "HTTP_PROXY",
-    "HTTPS_PROXY",
-    "http_proxy",
-    "https_proxy",
-    "ALL_PROXY",
-    "all_proxy",
-    "NO_PROXY",
-    "no_proxy",
-    "SLACK_BOT_TOKEN",
-    "SLACK_APP_TOKEN",
-    "SLACK_SIGNING_SECRET",
-    "SLACK_API_URL",
-    "REDIS_URL",
-    "NEWSBOT_AS_OF",
-    "NEWSBOT_RATE_LIMIT_PER_MINUTE",
-    "NEWSBOT_LLM",
-]
-
-
-@pytest.fixture(autouse=True)
-def no_proxies_for_fake_slack(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    """slack_sdk honours HTTP(S)_PROXY but not NO_PROXY: clear proxies (and Slack settings) for 127.0.0.1."""
-    for name in _ENV:
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("NEWSBOT_DATA_DIR", str(tmp_path / "data"))
+# The root conftest's autouse ``isolated_env`` clears proxies (slack_sdk honours HTTP(S)_PROXY but not
+# NO_PROXY, so 127.0.0.1 would go through one) and every SLACK_/NEWSBOT_/REDIS_URL setting.
 
 
 @pytest.fixture
