@@ -33,17 +33,20 @@ _FOLD = str.maketrans(
 )
 _DIGIT_COMMA = re.compile(r"(?<=\d),(?=\d{3}\b)")
 _DECIMAL_POINT = re.compile(r"(?<=\d)\.(?=\d)")
-_DROP = re.compile(r"['.]")  # apostrophes and full stops vanish: "U.S." == "US", "Norway's" == "Norways"
+_POSSESSIVE = re.compile(r"(?<=\w)'s\b")  # "Obama's" holds the answer "Obama"
+_DROP = re.compile(r"['.]")  # other apostrophes and full stops vanish: "U.S." == "US", "Jones'" == "Jones"
 _PUNCT = re.compile(r"[^\w\s\x00]|_")
 _SPACE = re.compile(r"\s+")
 
 
 def normalise(text: str) -> str:
-    """Lower case; curly quotes folded; thousands separators removed; punctuation stripped; spaces collapsed.
+    """Lower case; curly quotes folded; possessive 's, thousands separators and punctuation removed; spaces
+    collapsed.
 
-    "$108,029.56" → "108029.56"; "4.29%" → "4.29"; "US–Japan" → "us japan"; "U.S." → "us".
+    "$108,029.56" → "108029.56"; "4.29%" → "4.29"; "US–Japan" → "us japan"; "U.S." → "us"; "Obama’s" → "obama".
     """
     text = unicodedata.normalize("NFKC", text).translate(_FOLD).lower()
+    text = _POSSESSIVE.sub("", text)
     text = _DIGIT_COMMA.sub("", text)
     text = _DECIMAL_POINT.sub("\x00", text)  # protect decimal points from punctuation stripping
     text = _DROP.sub("", text)
