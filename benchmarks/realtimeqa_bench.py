@@ -42,12 +42,12 @@ KINDS = ("gold", "answer-in-article")
 UNANSWERABLE = "not-in-index"
 # CI thresholds for --check (slice mode), set below what the slice measured when they were chosen.
 # Measured on the 300-article slice (143 questions) with reranked retrieval and int8 embeddings:
-# citation hit 0.972, answer contains gold 0.594, refusal rate 0.028, p95 ~60 ms; 0.50 of the 70
+# citation hit 0.972, answer contains gold 0.643, refusal rate 0.028, p95 ~35 ms; 0.50 of the 70
 # not-in-index questions refused.
 # Latency is loose: CI machines vary.
 CHECKS = {
     "min_citation_hit": 0.92,
-    "min_answer_contains": 0.55,
+    "min_answer_contains": 0.58,
     "max_p95_ms": 600.0,
     "max_refusal_rate": 0.08,
     "min_refused_not_in_index": 0.35,
