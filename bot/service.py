@@ -51,6 +51,7 @@ class _Turn:
     decision: Decision | None = None
     retrieval: Retrieval | None = None
     weights: dict[str, float] = field(default_factory=dict)  # the question's idf-weighted keywords
+    relevance: float | None = None  # the best passage's relevance, once the passages are scored
     coverage: dict[str, Any] = field(default_factory=dict)  # what the news covers as of the question
     timings: dict[str, float] = field(default_factory=dict)
 
@@ -183,6 +184,7 @@ class Answerer:
         turn.timings["answer"] = (time.perf_counter() - t) * 1e3
         turn.timings["total"] = (time.perf_counter() - turn.started) * 1e3
         answer.timings_ms = turn.timings
+        answer.relevance = turn.relevance
         if turn.retrieval is not None:
             answer.retrieved = list(dict.fromkeys(p.chunk.article_id for p in turn.retrieval.passages))
         return answer
@@ -214,25 +216,17 @@ class Answerer:
         passages = turn.retrieval.passages
         found = candidates(turn.parsed, passages, turn.weights)
         ranked = sorted(found, key=lambda c: -c.score)
-        best_relevance = max((relevance(passages[c.passage].dense, c.coverage) for c in ranked), default=0.0)
-        if best_relevance < self.settings.min_relevance:
-            refused = self._result(turn, no_evidence_text(coverage_now), [], Refusal("no_evidence", coverage_now["last"]))
-            refused.relevance = best_relevance
-            return refused
+        turn.relevance = max((relevance(passages[c.passage].dense, c.coverage) for c in ranked), default=0.0)
+        if turn.relevance < self.settings.min_relevance:
+            return self._result(turn, no_evidence_text(coverage_now), [], Refusal("no_evidence", coverage_now["last"]))
         if self.llm is not None:
             from bot.llm import llm_answer
 
             drafted = llm_answer(self.llm, turn.standalone, passages, self.embedder, timeout=self.settings.llm_timeout)
             if drafted is not None:
                 text, citations = drafted
-                drafted_answer = self._result(
-                    turn, text, citations, None, answerer=getattr(self.llm, "model_name", "") or "llm"
-                )
-                drafted_answer.relevance = best_relevance
-                return drafted_answer
-        answer = self._extractive(turn, ranked)
-        answer.relevance = best_relevance
-        return answer
+                return self._result(turn, text, citations, None, answerer=getattr(self.llm, "model_name", "") or "llm")
+        return self._extractive(turn, ranked)
 
     def _extractive(self, turn: _Turn, ranked: Sequence[Candidate]) -> Answer:
         assert turn.retrieval is not None

@@ -39,6 +39,14 @@ def _batches(items: Sequence[str], size: int) -> Iterator[Sequence[str]]:
         yield items[start : start + size]
 
 
+def _already_there(source: Index, target: Index, article_id: str) -> bool:
+    """The target holds this article, ready, with the source's content (compared by hash, no text read)."""
+    here, there = source.existing(article_id), target.existing(article_id)
+    return here is not None and there is not None and there["status"] == "ready" and (
+        there["content_hash"] == here["content_hash"]
+    )
+
+
 def _prepared(source: Index, article_id: str) -> PreparedArticle | None:
     """A stored article rebuilt as the write side prepares it (None if it vanished meanwhile)."""
     row = source.db.execute("SELECT * FROM articles WHERE id = ? AND status = 'ready'", (article_id,)).fetchone()
@@ -99,13 +107,11 @@ def copy_index(
     for batch_ids in _batches(ids, batch_size):
         batch: list[PreparedArticle] = []
         for article_id in batch_ids:
-            there = target.existing(article_id)
-            prepared = _prepared(source, article_id)
-            if prepared is None:
-                continue
-            if there is not None and there["status"] == "ready" and there["content_hash"] == prepared.content_hash:
+            if _already_there(source, target, article_id):
                 report.unchanged += 1
-            else:
+                continue
+            prepared = _prepared(source, article_id)  # read in full only when it is to be written
+            if prepared is not None:
                 batch.append(prepared)
         vectors = source.vectors.embeddings([c.id for p in batch for c in p.chunks])
         complete = []
