@@ -43,8 +43,8 @@ def _peak_mb() -> float:
 
 
 def run_newsbot(path: Path, data_dir: Path, backend: str) -> dict[str, float]:
+    from bot.settings import Settings
     from ingest.pipeline import run_ingest
-    from ingest.settings import Settings
     from ingest.store import open_with_embedder
 
     settings = Settings(data_dir=data_dir, embedding_backend=backend)

@@ -278,8 +278,8 @@ def main() -> None:
     if not (args.data_dir / "newsbot.sqlite").exists():
         sys.exit(f"no index in {args.data_dir} (newsbot.sqlite missing)")
 
-    from bot.service import build_answerer
-    from ingest.settings import Settings
+    from bot.answering.chain import build_answerer
+    from bot.settings import Settings
 
     stamp = f"{datetime.now(UTC):%Y%m%dT%H%M%S}"
     work = args.work_dir / f"ingest-under-load-{stamp}"
@@ -290,7 +290,7 @@ def main() -> None:
     print(f"index copy: {data}; ingesting {len(stories)} reuters stories from {target}", file=sys.stderr)
 
     reopens = ReopenCounter()
-    service_log = logging.getLogger("bot.service")
+    service_log = logging.getLogger("bot.answering.chain")
     service_log.addHandler(reopens)
     service_log.setLevel(logging.INFO)
     loaded = time.perf_counter()

@@ -31,8 +31,8 @@ def main() -> None:
     parser.add_argument("--label", default="", help="what the index holds, for the results file")
     args = parser.parse_args()
 
-    from bot.service import build_answerer
-    from ingest.settings import Settings
+    from bot.answering.chain import build_answerer
+    from bot.settings import Settings
 
     answerer = build_answerer(Settings(data_dir=args.data_dir))
     stats = answerer.index.catalog.stats()

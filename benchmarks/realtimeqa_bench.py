@@ -136,9 +136,9 @@ def make_slice(
 def newsbot_run(
     articles: list[dict[str, Any]], questions: list[Question], data_dir: Path
 ) -> tuple[list[Outcome], dict]:
-    from bot.service import build_answerer
+    from bot.answering.chain import build_answerer
+    from bot.settings import Settings
     from ingest.pipeline import run_ingest
-    from ingest.settings import Settings
     from ingest.store import open_with_embedder
 
     settings = Settings.from_env().with_overrides(data_dir=data_dir)

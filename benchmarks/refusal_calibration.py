@@ -39,8 +39,8 @@ THRESHOLDS = [round(0.02 * i, 2) for i in range(10, 26)]  # 0.20 … 0.50
 
 def ask_all(data_dir: Path, questions: Sequence[Any]) -> list[dict[str, Any]]:
     """Each question's relevance, whether its gold article is indexed and whether the answer holds it."""
-    from bot.service import build_answerer
-    from ingest.settings import Settings
+    from bot.answering.chain import build_answerer
+    from bot.settings import Settings
 
     settings = Settings.from_env().with_overrides(data_dir=data_dir, min_relevance=0.0)
     answerer = build_answerer(settings)

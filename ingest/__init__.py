@@ -1,4 +1,63 @@
-"""newsbot's write side: read, clean, date, chunk, embed and store news articles.
+"""newsbot's write side: read, clean, date, chunk, embed and store news articles — and the index contract.
 
-The index contract lives here; ``bot`` opens the index through :func:`ingest.store.open_index`.
+This module is the contract: ``bot/`` imports only the names below, never ``ingest``'s modules. The read
+side opens the index (:func:`open_index`, :func:`open_with_embedder`), reads through :class:`Index`
+(dense and keyword search, coverage, snapshots, generation and reopen), and shares the text utilities
+(sentences, dates, keywords, assets). The ingest commands of the ``newsbot`` CLI run the write side
+through :func:`run_ingest` and :func:`copy_index`.
 """
+
+from ingest.catalog import Catalog, ChunkRecord, Coverage, SnapshotRow, keywords
+from ingest.copy import CopyReport, copy_index
+from ingest.dates import find_dates
+from ingest.embedding import Embedder
+from ingest.errors import ConfigError, IndexUnavailable, InputError, NewsbotError
+from ingest.pipeline import IngestReport, run_ingest
+from ingest.readers import estimate_records
+from ingest.sentences import sentence_spans, split_sentences
+from ingest.settings import (
+    IndexSettings,
+    env_int,
+    public_settings,
+    read_index_fields,
+    redact_url,
+    secret,
+    secret_fields,
+    secret_values,
+)
+from ingest.snapshots import find_assets
+from ingest.store import Index, open_catalog, open_index, open_with_embedder
+
+__all__ = [
+    "Catalog",
+    "ChunkRecord",
+    "ConfigError",
+    "CopyReport",
+    "Coverage",
+    "Embedder",
+    "Index",
+    "IndexSettings",
+    "IndexUnavailable",
+    "IngestReport",
+    "InputError",
+    "NewsbotError",
+    "SnapshotRow",
+    "copy_index",
+    "env_int",
+    "estimate_records",
+    "find_assets",
+    "find_dates",
+    "keywords",
+    "open_catalog",
+    "open_index",
+    "open_with_embedder",
+    "public_settings",
+    "read_index_fields",
+    "redact_url",
+    "run_ingest",
+    "secret",
+    "secret_fields",
+    "secret_values",
+    "sentence_spans",
+    "split_sentences",
+]

@@ -42,6 +42,46 @@ class ChunkRecord:
     text: str
 
 
+@dataclass(frozen=True)
+class SnapshotRow:
+    """A stored market figure with the article that states it (for the citation)."""
+
+    asset: str
+    metric: str
+    value: float
+    unit: str
+    period: str
+    as_of: date
+    sentence: str
+    start: int
+    end: int
+    article_id: str
+    title: str
+    source: str
+    published: str
+    url: str
+
+    @classmethod
+    def from_row(cls, r: Any) -> SnapshotRow:
+        """From a database row of the snapshots table joined with its article."""
+        return cls(
+            asset=r["asset"], metric=r["metric"], value=float(r["value"]), unit=r["unit"], period=r["period"] or "",
+            as_of=date.fromisoformat(r["as_of"]), sentence=r["sentence"], start=int(r["start"]), end=int(r["end"]),
+            article_id=r["article_id"], title=r["title"] or "", source=r["source"] or "",
+            published=r["published"] or "", url=r["url"] or "",
+        )  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Coverage:
+    """What the news covers up to a date: how many ready articles, their first and last dates, their sources."""
+
+    articles: int
+    first: str | None
+    last: str | None
+    sources: dict[str, int]
+
+
 def keywords(text: str) -> list[str]:
     """Lower-cased content words of ``text``, stopwords removed, order kept, no repeats."""
     seen: dict[str, None] = {}
@@ -124,7 +164,7 @@ class Catalog:
         ).fetchall()
         return [_article_dict(r, with_text=False) for r in rows]
 
-    def newest_snapshots(self, asset: str | None = None, as_of: date | None = None) -> list[dict[str, Any]]:
+    def newest_snapshots(self, asset: str | None = None, as_of: date | None = None) -> list[SnapshotRow]:
         """For each (asset, metric), the newest snapshot on or before ``as_of`` from a ready article."""
         rows = self.db.execute(
             """SELECT s.*, a.title, a.source, a.published, a.url FROM snapshots s
@@ -133,12 +173,12 @@ class Catalog:
                ORDER BY s.asset, s.metric, s.as_of DESC, a.published DESC""",
             (asset, asset, (as_of or date.max).isoformat()),
         ).fetchall()
-        newest: dict[tuple[str, str, str], dict[str, Any]] = {}
+        newest: dict[tuple[str, str, str], SnapshotRow] = {}
         for r in rows:
-            newest.setdefault((r["asset"], r["metric"], r["period"]), dict(r))
+            newest.setdefault((r["asset"], r["metric"], r["period"]), SnapshotRow.from_row(r))
         return list(newest.values())
 
-    def snapshots_on(self, asset: str, day: date) -> list[dict[str, Any]]:
+    def snapshots_on(self, asset: str, day: date) -> list[SnapshotRow]:
         """Every snapshot of ``asset`` stated for exactly ``day``."""
         rows = self.db.execute(
             """SELECT s.*, a.title, a.source, a.published, a.url FROM snapshots s
@@ -146,9 +186,9 @@ class Catalog:
                WHERE a.status = 'ready' AND s.asset = ? AND s.as_of = ? ORDER BY s.metric""",
             (asset, day.isoformat()),
         ).fetchall()
-        return [dict(r) for r in rows]
+        return [SnapshotRow.from_row(r) for r in rows]
 
-    def coverage(self, as_of: date | None = None) -> dict[str, Any]:
+    def coverage(self, as_of: date | None = None) -> Coverage:
         """What the news covers up to ``as_of``: article count, first and last date, sources."""
         cutoff = (as_of or date.max).isoformat()
         row = self.db.execute(
@@ -161,12 +201,9 @@ class Catalog:
                GROUP BY source ORDER BY n DESC""",
             (cutoff,),
         ).fetchall()
-        return {
-            "articles": row[0],
-            "first": row[1],
-            "last": row[2],
-            "sources": {(s[0] or "unknown"): s[1] for s in sources},
-        }
+        return Coverage(
+            articles=row[0], first=row[1], last=row[2], sources={(s[0] or "unknown"): s[1] for s in sources}
+        )
 
     def stats(self) -> dict[str, Any]:
         """Counts for ``newsbot stats``: articles, chunks, dates, sources, snapshots per asset."""
@@ -178,13 +215,13 @@ class Catalog:
             "SELECT asset, count(*), max(as_of) FROM snapshots GROUP BY asset ORDER BY asset"
         ).fetchall()
         return {
-            "articles": cov["articles"],
+            "articles": cov.articles,
             "chunks": chunks,
-            "first_published": cov["first"],
-            "last_published": cov["last"],
+            "first_published": cov.first,
+            "last_published": cov.last,
             "dates_inferred": inferred,
             "pending": pending,
-            "sources": cov["sources"],
+            "sources": cov.sources,
             "snapshots": {a[0]: {"count": a[1], "newest": a[2]} for a in assets},
         }
 

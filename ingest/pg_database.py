@@ -13,13 +13,13 @@ import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import psycopg
 from psycopg.rows import RowMaker
 
 from ingest.database import TermStats
 from ingest.errors import IndexUnavailable, NewsbotError
+from ingest.settings import redact_url, url_passwords
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS articles(
@@ -89,20 +89,6 @@ CONNECT_TIMEOUT_S = 5  # also bounds how long a question waits while the server 
 MAX_CANDIDATES = 2000
 
 
-def redact(url: str) -> str:
-    """``url`` with its password (in the authority or a ``password=`` parameter) replaced by ``***``."""
-    try:
-        parts = urlsplit(url)
-    except ValueError:
-        return "<unparsable database URL>"
-    netloc = parts.netloc
-    if parts.password is not None:
-        userinfo, host = netloc.rsplit("@", 1)
-        netloc = userinfo.split(":", 1)[0] + ":***@" + host
-    query = urlencode([(k, "***" if k == "password" else v) for k, v in parse_qsl(parts.query)], safe="*")
-    return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
-
-
 class Row:
     """A result row read like ``sqlite3.Row``: by position, by column name, ``keys()``, ``tuple(row)``."""
 
@@ -151,7 +137,7 @@ class PostgresDatabase:
 
     def __init__(self, url: str, conn: psycopg.Connection[Row]) -> None:
         self._url = url  # holds the password: never shown, messages use ``where``
-        self.where = redact(url)
+        self.where = redact_url(url)
         self.conn = conn
         self._reconnecting = threading.Lock()
         self._transactions = 0  # open write transactions: never reconnect under one (its writes are gone)
@@ -262,12 +248,12 @@ def _connect(url: str) -> psycopg.Connection[Row]:
     try:
         return psycopg.connect(url, autocommit=True, row_factory=_row_factory, connect_timeout=CONNECT_TIMEOUT_S)
     except psycopg.Error as exc:
-        raise IndexUnavailable(f"cannot reach the index database at {redact(url)}: {_reason(exc, url)}") from None
+        raise IndexUnavailable(f"cannot reach the index database at {redact_url(url)}: {_reason(exc, url)}") from None
 
 
 def connect_postgres(url: str) -> PostgresDatabase:
     """Connect to ``url`` and create the tables if needed; IndexUnavailable (password hidden) if unreachable."""
-    where = redact(url)
+    where = redact_url(url)
     conn = _connect(url)
     try:
         with conn.transaction():
@@ -282,7 +268,6 @@ def connect_postgres(url: str) -> PostgresDatabase:
 def _reason(exc: BaseException, url: str) -> str:
     """The first line of a driver error, never containing the URL's password."""
     text = " ".join(str(exc).split()) or type(exc).__name__
-    password = urlsplit(url).password if "://" in url else None
-    for secret in {password, *[v for k, v in parse_qsl(urlsplit(url).query) if k == "password"]} - {None, ""}:
-        text = text.replace(str(secret), "***")
+    for secret in url_passwords(url):
+        text = text.replace(secret, "***")
     return text

@@ -24,18 +24,18 @@ import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from ingest.catalog import Catalog
+from ingest.catalog import Catalog, ChunkRecord, Coverage, SnapshotRow
 from ingest.database import Database, connect
 from ingest.embedding import INT8_SUFFIX, Embedder, load_embedder, onnx_available
 from ingest.errors import ConfigError, NewsbotError
 from ingest.models import Article, Chunk, Snapshot
-from ingest.settings import Settings
+from ingest.settings import IndexSettings
 from ingest.vectors import ChromaVectors, date_ordinal, one_line
 
 log = logging.getLogger(__name__)
@@ -94,11 +94,45 @@ class PreparedArticle:
 class Index:
     """The news index: the database and the Chroma collection, kept consistent."""
 
-    def __init__(self, db: Database, vectors: ChromaVectors, settings: Settings) -> None:
+    def __init__(self, db: Database, vectors: ChromaVectors, settings: IndexSettings) -> None:
         self.db = db
         self.vectors = vectors
         self.settings = settings
         self.catalog = Catalog(db)
+
+    # ---- read side: what bot/ may use ---------------------------------------------------------
+
+    def dense_search(self, vector: np.ndarray, k: int, max_published: date | None = None) -> list[tuple[str, float]]:
+        """The ``k`` chunk ids nearest to ``vector`` with cosine similarity, optionally published by a date."""
+        return self.vectors.query(vector, k, max_published=max_published)
+
+    def keyword_search(self, query: str, k: int, as_of: date | None = None) -> list[tuple[str, float]]:
+        """The ``k`` best keyword (BM25) matches for ``query`` among articles published by ``as_of``."""
+        return self.catalog.keyword_search(query, k, as_of)
+
+    def chunks(self, ids: Sequence[str]) -> dict[str, ChunkRecord]:
+        """Ready chunks by id, with their article's title, source, date and URL."""
+        return self.catalog.chunks(ids)
+
+    def chunk_vectors(self, ids: Sequence[str]) -> dict[str, np.ndarray]:
+        """The stored vectors of chunks by id."""
+        return self.vectors.embeddings(ids)
+
+    def idf(self, term: str) -> float:
+        """How rare a keyword is across the stored chunks."""
+        return self.catalog.idf(term)
+
+    def coverage(self, as_of: date | None = None) -> Coverage:
+        """What the news covers up to ``as_of``."""
+        return self.catalog.coverage(as_of)
+
+    def newest_snapshots(self, asset: str | None = None, as_of: date | None = None) -> list[SnapshotRow]:
+        """For each asset and metric, the newest market figure on or before ``as_of``."""
+        return self.catalog.newest_snapshots(asset, as_of)
+
+    def snapshots_on(self, asset: str, day: date) -> list[SnapshotRow]:
+        """Every market figure of ``asset`` stated for exactly ``day``."""
+        return self.catalog.snapshots_on(asset, day)
 
     # ---- write side -------------------------------------------------------------------------
 
@@ -370,7 +404,7 @@ class Index:
         self.db.close()
 
 
-def open_database(settings: Settings) -> Database:
+def open_database(settings: IndexSettings) -> Database:
     """The index database: PostgreSQL at ``settings.database_url`` when set, else SQLite in the data dir."""
     if settings.database_url:
         try:
@@ -388,7 +422,12 @@ def open_database(settings: Settings) -> Database:
         raise NewsbotError(f"cannot open the index database in {data_dir}: {problem}") from exc
 
 
-def open_index(settings: Settings, *, model: str, dim: int) -> Index:
+def open_catalog(settings: IndexSettings) -> Catalog:
+    """The articles table alone (no model, no Chroma): listings, stats, aliases, coverage."""
+    return Catalog(open_database(settings))
+
+
+def open_index(settings: IndexSettings, *, model: str, dim: int) -> Index:
     """Open the index described by ``settings`` for an embedding model of ``dim`` dimensions."""
     data_dir = Path(settings.data_dir)
     db = open_database(settings)
@@ -403,7 +442,7 @@ def open_index(settings: Settings, *, model: str, dim: int) -> Index:
     return Index(db, vectors, settings)
 
 
-def embedding_backend(settings: Settings) -> str:
+def embedding_backend(settings: IndexSettings) -> str:
     """The backend to load: as configured, or for ``auto`` the variant the index was built with —
     int8 for a new index when ONNX is available (fastest here; retrieval as good on realtimeqa)."""
     if settings.embedding_backend != "auto":
@@ -419,7 +458,7 @@ def embedding_backend(settings: Settings) -> str:
     return "onnx-int8" if built_with.endswith(INT8_SUFFIX) else "auto"
 
 
-def open_with_embedder(settings: Settings) -> tuple[Index, Embedder]:
+def open_with_embedder(settings: IndexSettings) -> tuple[Index, Embedder]:
     """Load the configured embedding model, then open the index built with it."""
     embedder = load_embedder(settings.embedding_model, embedding_backend(settings), cache_dir=settings.model_cache)
     return open_index(settings, model=embedder.name, dim=embedder.dim), embedder

@@ -11,8 +11,8 @@ from typing import Any
 
 import yaml
 
-from bot.answer import REFUSAL_KINDS
-from ingest.errors import NewsbotError
+from bot.answering.answer import REFUSAL_KINDS
+from ingest import NewsbotError
 
 CASE_KEYS = {"id", "question", "as_of", "history", "articles", "expect", "kind", "note", "xfail"}
 EXPECT_KEYS = {

@@ -9,6 +9,8 @@ from html import escape
 from pathlib import Path
 from typing import Any
 
+from bot.evaluation.scoring import pct
+
 _CSS = """
 body{font:14px/1.45 system-ui,sans-serif;margin:2rem auto;max-width:1100px;color:#1d2330;padding:0 1rem}
 h1{font-size:1.5rem;margin-bottom:.2rem}
@@ -22,10 +24,6 @@ blockquote{margin:.3rem 0 .3rem 1rem;padding:.2rem .6rem;border-left:3px solid #
 white-space:pre-wrap}.bar{fill:#4a67c7}
 .kbar{display:inline-block;height:.7rem;background:#4a67c7;vertical-align:middle}.small{font-size:.85rem;color:#556}
 """
-
-
-def _pct(value: float | None) -> str:
-    return "–" if value is None else f"{100 * value:.1f}%"
 
 
 def latency_histogram_svg(latencies: Sequence[float], *, width: int = 640, height: int = 200, bins: int = 20) -> str:
@@ -78,12 +76,12 @@ def _row(label: str, value: str, cls: str = "") -> str:
 def _scorecard(m: dict[str, Any]) -> str:
     lat = m.get("latency_ms", {})
     rows = [
-        _row("Cases passed", f"{m.get('passed', 0)} / {m.get('cases', 0)} ({_pct(m.get('pass_rate'))})"),
-        _row("Answer accuracy", f"{_pct(m.get('answer_accuracy'))} of {m.get('answer_cases', 0)}"),
-        _row("Citation hit rate", f"{_pct(m.get('citation_hit_rate'))} of {m.get('citation_cases', 0)}"),
+        _row("Cases passed", f"{m.get('passed', 0)} / {m.get('cases', 0)} ({pct(m.get('pass_rate'))})"),
+        _row("Answer accuracy", f"{pct(m.get('answer_accuracy'))} of {m.get('answer_cases', 0)}"),
+        _row("Citation hit rate", f"{pct(m.get('citation_hit_rate'))} of {m.get('citation_cases', 0)}"),
         _row(
             "Citation precision",
-            f"{_pct(m.get('citation_precision'))} of {m.get('judged_citations', 0)} cited",
+            f"{pct(m.get('citation_precision'))} of {m.get('judged_citations', 0)} cited",
         ),
         _row(
             "Wrongly refused answerable",
@@ -107,8 +105,8 @@ def _refusals(m: dict[str, Any]) -> str:
     )
     rows = [
         f"<tr><td>{escape(kind)}</td><td class=num>{r['expected']}</td><td class=num>{r['predicted']}</td>"
-        f"<td class=num>{r['correct']}</td><td class=num>{_pct(r['precision'])}</td>"
-        f"<td class=num>{_pct(r['recall'])}</td></tr>"
+        f"<td class=num>{r['correct']}</td><td class=num>{pct(r['precision'])}</td>"
+        f"<td class=num>{pct(r['recall'])}</td></tr>"
         for kind, r in refusals.items()
     ]
     return "<table>" + head + "".join(rows) + "</table>"
@@ -121,7 +119,7 @@ def _by_kind(m: dict[str, Any]) -> str:
         rate = k.get("pass_rate") or 0.0
         rows.append(
             f"<tr><td>{escape(kind)}</td><td class=num>{k['cases']}</td><td class=num>{k['passed']} "
-            f"({_pct(k.get('pass_rate'))})</td><td class=num>{_pct(k.get('accuracy'))}</td>"
+            f"({pct(k.get('pass_rate'))})</td><td class=num>{pct(k.get('accuracy'))}</td>"
             f'<td><span class="kbar" style="width:{math.floor(rate * 160)}px"></span></td></tr>'
         )
     return "<table>" + head + "".join(rows) + "</table>"

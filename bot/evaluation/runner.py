@@ -7,33 +7,26 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
-from bot.answer import Answer
+from bot.answering.answer import Asks
 from bot.evaluation.cases import Case, CaseError, CaseFile
 from bot.evaluation.scoring import AliasLookup, CaseResult, score_case
-from ingest.settings import Settings
+from bot.settings import Settings
 
-
-class Answerer(Protocol):
-    """What the evaluation needs of ``bot.service.Answerer``."""
-
-    def ask(self, question: str, *, as_of: date | None = None, history: Sequence[tuple[str, str]] = ()) -> Answer: ...
-
-
-AnswererFactory = Callable[[Settings], Answerer]
+AnswererFactory = Callable[[Settings], Asks]
 ResultCallback = Callable[[CaseResult], None]
 
 
-def default_answerer_factory(settings: Settings) -> Answerer:
+def default_answerer_factory(settings: Settings) -> Asks:
     """The answering code the bot uses (imported lazily: it loads models)."""
-    from bot.service import build_answerer
+    from bot.answering.chain import build_answerer
 
     return build_answerer(settings)
 
 
 def run_case(
-    case: Case, answerer: Answerer, *, default_as_of: date | None = None, aliases: AliasLookup | None = None
+    case: Case, answerer: Asks, *, default_as_of: date | None = None, aliases: AliasLookup | None = None
 ) -> CaseResult:
     """Ask one case's question (with its history, as of its date) and score the answer."""
     started = time.perf_counter()
@@ -48,7 +41,7 @@ def run_case(
 
 def run_cases(
     cases: Iterable[Case],
-    answerer: Answerer,
+    answerer: Asks,
     *,
     default_as_of: date | None = None,
     aliases: AliasLookup | None = None,
@@ -83,8 +76,7 @@ def group_by_articles(files: Sequence[CaseFile]) -> list[ArticleGroup]:
 
 def ingest_articles(paths: Sequence[Path], settings: Settings) -> dict[str, Any]:
     """Ingest articles into ``settings.data_dir`` (idempotent); raises when an article cannot be read."""
-    from ingest.pipeline import run_ingest
-    from ingest.store import open_with_embedder
+    from ingest import open_with_embedder, run_ingest
 
     index, embedder = open_with_embedder(settings)
     try:
@@ -104,12 +96,11 @@ def ingest_articles(paths: Sequence[Path], settings: Settings) -> dict[str, Any]
 
 def alias_lookup(settings: Settings) -> AliasLookup | None:
     """Aliases of a stored article (other ids that arrived with the same text), when the index knows them."""
-    from ingest.catalog import Catalog
-    from ingest.store import open_database
+    from ingest import open_catalog
 
     if not settings.database_url and not (Path(settings.data_dir) / "newsbot.sqlite").exists():
         return None
-    catalog = Catalog(open_database(settings))
+    catalog = open_catalog(settings)
     cache: dict[str, list[str]] = {}
 
     def lookup(article_id: str) -> list[str]:

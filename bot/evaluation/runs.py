@@ -4,16 +4,15 @@ from __future__ import annotations
 
 import json
 import subprocess
-from dataclasses import asdict
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from bot.evaluation.cases import CaseError
 from bot.evaluation.scoring import CaseResult
-from ingest.settings import Settings
+from bot.settings import Settings
+from ingest import public_settings
 
-SECRET_FIELDS = {"slack_bot_token", "slack_app_token", "slack_signing_secret", "redis_url"}
 RUNS_DIR = "eval-runs"
 # metrics compared between runs; for these, lower is better
 LOWER_IS_BETTER = {
@@ -24,16 +23,6 @@ LOWER_IS_BETTER = {
     "latency_ms.mean",
     "latency_ms.max",
 }
-
-
-def safe_settings(settings: Settings) -> dict[str, Any]:
-    """Settings as JSON, with every secret left out."""
-    data = asdict(settings)
-    return {
-        k: (str(v) if v is not None and not isinstance(v, str | int | float | bool) else v)
-        for k, v in data.items()
-        if k not in SECRET_FIELDS
-    }
 
 
 def git_commit(cwd: Path | None = None) -> str | None:
@@ -69,7 +58,7 @@ def build_run(
         "created": datetime.now(UTC).isoformat(timespec="seconds"),
         "git_commit": git_commit(Path(__file__).parent),
         "case_files": case_files,
-        "settings": safe_settings(settings),
+        "settings": public_settings(settings),
         "model": {"embedding": settings.embedding_model, "llm": settings.llm or None, "answerer": answerer},
         "thresholds": thresholds or {},
         "ingests": ingests or [],

@@ -8,8 +8,13 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from bot.answer import REFUSAL_KINDS, Answer
+from bot.answering.answer import REFUSAL_KINDS, Answer
 from bot.evaluation.cases import Case
+
+
+def pct(value: float | None) -> str:
+    """A fraction as a percentage for scorecards ("–" when there is nothing to measure)."""
+    return "–" if value is None else f"{100 * value:.1f}%"
 
 _FOLD = str.maketrans(
     {

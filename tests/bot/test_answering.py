@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import date
 
-from bot.service import Answerer
+from bot.answering.chain import Answerer
 
 SEED_DAY = date(2025, 5, 26)
 

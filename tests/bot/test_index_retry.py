@@ -15,10 +15,10 @@ from typing import Any
 import pytest
 from chromadb.errors import InternalError
 
-from bot.service import Answerer
+from bot.answering.chain import Answerer
+from bot.settings import Settings
 from ingest.errors import IndexUnavailable
 from ingest.pipeline import IngestReport, run_ingest
-from ingest.settings import Settings
 from ingest.store import Index, open_index
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "articles"

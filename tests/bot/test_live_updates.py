@@ -9,9 +9,9 @@ import sys
 from datetime import date
 from pathlib import Path
 
-from bot.service import Answerer
+from bot.answering.chain import Answerer
+from bot.settings import Settings
 from ingest.pipeline import run_ingest
-from ingest.settings import Settings
 from ingest.store import open_index
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "articles"

@@ -8,8 +8,8 @@ from typing import Any
 
 from langchain_core.language_models.fake_chat_models import FakeListChatModel
 
-from bot.prompts import prompt
-from bot.service import Answerer
+from bot.answering.chain import Answerer
+from bot.answering.prompts import prompt
 
 SEED_DAY = date(2025, 5, 26)
 

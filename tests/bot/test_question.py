@@ -6,8 +6,8 @@ from datetime import date
 
 import pytest
 
-from bot.question import parse_question
-from bot.timeframe import question_period
+from bot.answering.question import parse_question
+from bot.answering.timeframe import question_period
 
 AS_OF = date(2026, 1, 10)  # a Saturday
 

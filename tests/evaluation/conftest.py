@@ -7,7 +7,7 @@ from datetime import date
 
 import pytest
 
-from bot.answer import Answer, Citation, Refusal
+from bot.answering.answer import Answer, Citation, Refusal
 
 FUND = Citation(
     1,

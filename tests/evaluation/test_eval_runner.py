@@ -7,7 +7,7 @@ from pathlib import Path
 
 from bot.evaluation.cases import load_case_file
 from bot.evaluation.runner import evaluate, group_by_articles, run_cases
-from ingest.settings import Settings
+from bot.settings import Settings
 
 CASES = """
 - id: proposer

@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from bot.answer import Answer, Citation, Refusal
+from bot.answering.answer import Answer, Citation, Refusal
 from bot.evaluation.cases import Case, Expect
 from bot.evaluation.scoring import (
     check_thresholds,

@@ -11,8 +11,9 @@ from pathlib import Path
 
 import pytest
 
+from bot.answering.answer import Asks as Answerer
 from bot.evaluation.cases import Case, load_case_files
-from bot.evaluation.runner import Answerer, group_by_articles, run_case
+from bot.evaluation.runner import group_by_articles, run_case
 from bot.evaluation.scoring import describe_result
 
 CASE_DIR = Path(__file__).resolve().parents[1] / "cases"
@@ -24,9 +25,9 @@ ARTICLES = {id(case): group.articles for group in group_by_articles(FILES) for c
 @pytest.fixture(scope="session")
 def answerer_for(tmp_path_factory: pytest.TempPathFactory, embedder) -> Callable[[Case], Answerer]:  # type: ignore[no-untyped-def]
     """The real answerer over the articles a case's file names; each article set is ingested once."""
-    from bot.service import Answerer as ServiceAnswerer
+    from bot.answering.chain import Answerer as ServiceAnswerer
+    from bot.settings import Settings
     from ingest.pipeline import run_ingest
-    from ingest.settings import Settings
     from ingest.store import open_index
 
     built: dict[tuple[Path, ...], Answerer] = {}

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from bot.settings import Settings
 from ingest.pipeline import run_ingest
-from ingest.settings import Settings
 from ingest.store import open_index
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "articles"

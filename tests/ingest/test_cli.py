@@ -65,3 +65,35 @@ def test_a_model_that_cannot_load_fails_at_once_with_one_line(isolated_env: Path
     result = _run("ingest", str(EXAMPLES))
     assert result.exit_code == 2
     assert "not-a-real-model" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_python_m_ingest_runs_the_command_it_is_given(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """Regression (issue 11): ``python -m ingest copy`` ran ``ingest copy``; command names come from the app."""
+    import ingest.__main__ as entry
+
+    calls: list[list[str]] = []
+
+    class Recorder:
+        def __call__(self, args: list[str], prog_name: str) -> None:
+            calls.append(args)
+
+    monkeypatch.setattr("bot.cli.make_app", lambda: Recorder())
+    entry.main(["copy", "--to-data-dir", "elsewhere"])
+    entry.main(["check"])
+    entry.main(["articles/", "more.jsonl"])
+    entry.main([])
+    assert calls == [
+        ["copy", "--to-data-dir", "elsewhere"],
+        ["check"],
+        ["ingest", "articles/", "more.jsonl"],
+        ["ingest"],
+    ]
+
+
+def test_python_m_ingest_help_lists_every_command() -> None:
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-m", "ingest", "copy", "--help"], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert "--to-data-dir" in done.stdout and "Copy the index" in done.stdout

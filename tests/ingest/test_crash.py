@@ -31,12 +31,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from bot.settings import Settings
 from ingest.pipeline import run_ingest
-from ingest.settings import Settings
 from ingest.store import open_index
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests/indexaudit.py (importlib import mode)
-from indexaudit import IndexState, ingest_env, problems, read_embedded  # noqa: E402
+from tests.support.audit import IndexState, ingest_env, problems, read_embedded
 
 SEED = 20251125
 KILLS = 20
@@ -135,7 +133,7 @@ WARM = """
 import sys, runpy, importlib
 import ingest.pipeline
 ingest.pipeline.BATCH_CHUNKS = int(sys.argv.pop(1))
-for name in ("ingest.cli", "ingest.store", "chromadb", "sentence_transformers", "onnxruntime", "optimum.onnxruntime"):
+for name in ("bot.cli.index", "ingest.store", "chromadb", "sentence_transformers", "onnxruntime", "optimum.onnxruntime"):
     try:
         importlib.import_module(name)
     except ImportError:

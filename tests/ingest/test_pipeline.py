@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import json
+from datetime import date
 from pathlib import Path
 
 import pytest
 
+from bot.settings import Settings
 from ingest.pipeline import IngestReport, run_ingest
-from ingest.settings import Settings
 from ingest.store import Index, open_index
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "articles"
@@ -58,11 +59,11 @@ def test_examples_ingest_with_metadata_dates_and_snapshots(index: Index, embedde
     ferry = index.catalog.article("ex-harbor-ferry")
     assert ferry["published"] == "2025-05-20" and ferry["date_inferred"] is False
     assert ferry["authors"] == ["Dana Whitfield"] and ferry["source"] == "Example Gazette"
-    btc = {r["metric"]: r for r in index.catalog.newest_snapshots("Bitcoin")}
-    assert btc["price"]["value"] == pytest.approx(108029.56) and btc["price"]["as_of"] == "2025-05-25"
-    assert btc["market_cap"]["value"] == pytest.approx(2.15e12)
-    assert btc["dominance"]["value"] == pytest.approx(63.27)
-    assert "108,029.56" in btc["price"]["sentence"]
+    btc = {r.metric: r for r in index.catalog.newest_snapshots("Bitcoin")}
+    assert btc["price"].value == pytest.approx(108029.56) and btc["price"].as_of == date(2025, 5, 25)
+    assert btc["market_cap"].value == pytest.approx(2.15e12)
+    assert btc["dominance"].value == pytest.approx(63.27)
+    assert "108,029.56" in btc["price"].sentence
     assert stats["snapshots"]["Bitcoin"]["newest"] == "2025-05-25"
     # chunks quote the stored article text verbatim at their offsets
     for _cid, chunk in index.catalog.chunks([c for c in index.vectors.all_ids()]).items():

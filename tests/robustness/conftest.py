@@ -1,16 +1,10 @@
-"""Fixtures for the robustness tests; helpers live in robustkit.py next to this file."""
+"""Fixtures for the robustness tests; helpers live in robust.py (tests/support) next to this file."""
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
 import pytest
 
-# pytest runs with --import-mode=importlib, which doesn't put test folders on sys.path.
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-from robustkit import HashingEmbedder  # noqa: E402
+from tests.support.fake_embedder import HashingEmbedder
 
 
 @pytest.fixture(scope="session")

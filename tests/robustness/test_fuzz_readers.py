@@ -18,8 +18,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot.question import ParsedQuestion, parse_question
-from bot.timeframe import Period, question_period
+from bot.answering.question import ParsedQuestion, parse_question
+from bot.answering.timeframe import Period, question_period
 from ingest.articles import to_article
 from ingest.chunking import chunk_article
 from ingest.errors import InputError
@@ -316,8 +316,8 @@ _GARBAGE: list[tuple[str, bytes]] = [
 
 
 def test_ingest_over_garbage_folder_reports_each_bad_file_once(tmp_path: Path, embedder) -> None:  # type: ignore[no-untyped-def]
+    from bot.settings import Settings
     from ingest.pipeline import run_ingest
-    from ingest.settings import Settings
     from ingest.store import open_index
 
     folder = tmp_path / "garbage"

@@ -14,14 +14,14 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from robustkit import INVISIBLE, assert_harmless_in_slack  # type: ignore[import-not-found]
 
-from bot.answer import Answer
-from bot.blocks import answer_blocks, block_text_length
-from bot.service import Answerer
+from bot.answering.answer import Answer
+from bot.answering.chain import Answerer
+from bot.settings import Settings
+from bot.slack.blocks import answer_blocks, block_text_length
 from ingest.pipeline import run_ingest
-from ingest.settings import Settings
 from ingest.store import Index, open_index
+from tests.support.robust import INVISIBLE, assert_harmless_in_slack
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "articles"
 DAY = date(2025, 5, 26)
@@ -193,7 +193,7 @@ def test_invisible_and_bidi_characters_are_removed_at_ingest(hostile_index: Inde
 
 
 def test_invisible_characters_in_source_and_authors_are_removed_at_ingest(hostile_index: Index) -> None:
-    # Slack rendering drops them (bot.blocks.visible), but they reach the terminal, JSON and refusal text.
+    # Slack rendering drops them (bot.slack.blocks.visible), but they reach the terminal, JSON and refusal text.
     stored = hostile_index.catalog.article("hostile-invisible")
     assert stored is not None and stored["source"] == "Example Gazette"
     assert not any(INVISIBLE.search(a) for a in stored["authors"])

@@ -5,7 +5,6 @@ without rebuilding the answerer or restarting the bot."""
 from __future__ import annotations
 
 import json
-import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -16,15 +15,13 @@ from typing import Any
 
 import pytest
 
-from bot.service import Answerer
-from bot.slack_text import APOLOGY, INDEX_DOWN
+from bot.answering.chain import Answerer
+from bot.settings import Settings
+from bot.slack.text import APOLOGY, INDEX_DOWN
 from ingest.errors import IndexUnavailable
 from ingest.pipeline import run_ingest
-from ingest.settings import Settings
 from ingest.store import Index, open_index
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "slack"))
-from slackfakes import APP_TOKEN, BOT_TOKEN, SIGNING_SECRET, FakeSlack, event_body, mention, post  # noqa: E402
+from tests.support.fake_slack import APP_TOKEN, BOT_TOKEN, SIGNING_SECRET, FakeSlack, event_body, mention, post
 
 pytestmark = pytest.mark.integration
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "articles"
@@ -111,8 +108,8 @@ def test_ingest_while_the_server_is_down_is_one_clear_error_and_a_rerun_complete
 
 class _Bot:
     def __init__(self, settings: Settings, answerer: Answerer) -> None:
-        from bot.serve import make_http_server
-        from bot.slack_app import create_app
+        from bot.slack.app import create_app
+        from bot.slack.server import make_http_server
 
         self.executor = ThreadPoolExecutor(max_workers=4)
         self.app = create_app(settings, answerer, executor=self.executor)

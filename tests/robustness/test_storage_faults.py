@@ -22,9 +22,9 @@ import pytest
 from typer.testing import CliRunner, Result
 
 import ingest.store
-from ingest.cli import make_app
+from bot.cli import make_app
+from bot.settings import Settings
 from ingest.database import connect
-from ingest.settings import Settings
 from ingest.store import Index, open_index
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "articles"
@@ -62,7 +62,7 @@ def _clear_chroma_cache() -> None:
 def cli(monkeypatch: pytest.MonkeyPatch, hashing_embedder) -> Callable[..., Result]:  # type: ignore[no-untyped-def]
     """``newsbot ingest`` in-process, with the hashing embedder instead of the model (same code otherwise)."""
     monkeypatch.setattr(
-        ingest.store,
+        ingest,
         "open_with_embedder",
         lambda settings: (
             open_index(settings, model=hashing_embedder.name, dim=hashing_embedder.dim),
@@ -185,14 +185,14 @@ class _FullAfterWriting:
 
 def test_disk_full_in_chroma_mid_run(tmp_path, stored, cli, monkeypatch, hashing_embedder) -> None:  # type: ignore[no-untyped-def]
     data_dir, before = stored
-    real_open = ingest.store.open_with_embedder
+    real_open = ingest.open_with_embedder
 
     def faulty(settings: Settings) -> Any:
         index, embedder = real_open(settings)
         index.vectors.collection = _FullAfterWriting(index.vectors.collection, "k7")
         return index, embedder
 
-    monkeypatch.setattr(ingest.store, "open_with_embedder", faulty)
+    monkeypatch.setattr(ingest, "open_with_embedder", faulty)
     corpus = _second_run(tmp_path)
     line = assert_one_clear_error(cli(str(corpus), "--data-dir", str(data_dir)), "disk is full")
     assert "No space left on device" in line
@@ -202,7 +202,7 @@ def test_disk_full_in_chroma_mid_run(tmp_path, stored, cli, monkeypatch, hashing
         assert_intact(index, before, updated=frozenset({"k3"}))
         assert index.existing("k7")["content_hash"] == before["k7"][0]
         assert not index.vectors.ids_for_articles(["k25"])  # a new article of the failed batch: gone
-    monkeypatch.setattr(ingest.store, "open_with_embedder", real_open)
+    monkeypatch.setattr(ingest, "open_with_embedder", real_open)
     _rerun_completes(cli, corpus, data_dir, hashing_embedder)
 
 

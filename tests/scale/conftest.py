@@ -3,19 +3,16 @@ the Slack fakes from tests/slack."""
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from tests.support.fake_slack import FakeSlack
+
 # The Slack fakes (tests/slack) and the service helpers here are plain modules imported by name
 # (see the note in tests/slack/conftest.py).
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "slack"))
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-from scaleservices import REDIS_SERVER, RedisServer  # noqa: E402
-from slackfakes import FakeSlack  # noqa: E402
+from tests.support.services import REDIS_SERVER, RedisServer
 
 
 @pytest.fixture

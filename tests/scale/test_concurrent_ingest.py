@@ -16,19 +16,16 @@ from __future__ import annotations
 import json
 import random
 import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
-from scaleservices import NEWSBOT
 
+from bot.settings import Settings
 from ingest.pipeline import run_ingest
-from ingest.settings import Settings
 from ingest.store import open_index
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests/indexaudit.py (importlib import mode)
-from indexaudit import ingest_command, ingest_env, problems, read_embedded, read_server  # noqa: E402
+from tests.support.audit import ingest_command, ingest_env, problems, read_embedded, read_server
+from tests.support.services import NEWSBOT
 
 pytestmark = pytest.mark.integration
 

@@ -19,15 +19,15 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from scaleservices import EXAMPLES, NEWSBOT, free_port
 from typer.testing import CliRunner
 
+from bot.answering.chain import Answerer
 from bot.cli import make_app
-from bot.service import Answerer
+from bot.settings import Settings
 from ingest.errors import ConfigError, IndexUnavailable
 from ingest.pipeline import run_ingest
-from ingest.settings import Settings
 from ingest.store import Index, open_index
+from tests.support.services import EXAMPLES, NEWSBOT, free_port
 
 pytestmark = pytest.mark.integration
 
@@ -223,7 +223,7 @@ def test_catalog_queries_agree(pair: Pair) -> None:
     assert pg.coverage(date(2024, 6, 1)) == lite.coverage(date(2024, 6, 1))
     assert pg.list_articles(limit=100) == _without_times(lite.list_articles(limit=100), pg.list_articles(limit=100))
     assert pg.list_articles(source="Example Gazette")[0]["id"] == "ex-harbor-ferry"
-    strip = lambda rows: sorted((r["asset"], r["metric"], r["value"], r["as_of"], r["article_id"]) for r in rows)  # noqa: E731
+    strip = lambda rows: sorted((r.asset, r.metric, r.value, r.as_of, r.article_id) for r in rows)  # noqa: E731
     assert strip(pg.newest_snapshots("Bitcoin", SEED_DAY)) == strip(lite.newest_snapshots("Bitcoin", SEED_DAY))
     assert pg.newest_snapshots("Bitcoin", SEED_DAY)
     for term in ("ferry", "harvest", "sovereign", "zzzunknown"):
@@ -339,15 +339,6 @@ def test_missing_driver_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> Non
     monkeypatch.delitem(sys.modules, "ingest.pg_database", raising=False)
     with pytest.raises(ConfigError, match=r"pip install -e '\.\[postgres\]'"):
         open_database(Settings(database_url="postgresql://newsbot:hunter2@db.internal/newsbot"))
-
-
-def test_redact() -> None:
-    pytest.importorskip("psycopg", reason="psycopg is not installed (pip install -e '.[postgres]')")
-    from ingest.pg_database import redact
-
-    assert redact("postgresql://u:p%40ss@h:5432/db?sslmode=require") == "postgresql://u:***@h:5432/db?sslmode=require"
-    assert redact("postgresql://h/db?password=pw&user=u") == "postgresql://h/db?password=***&user=u"
-    assert redact("postgresql://u@h/db") == "postgresql://u@h/db"
 
 
 # ---- two ingest processes at once: one Chroma server, one PostgreSQL, two data dirs ("hosts") --------------

@@ -12,15 +12,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from slackfakes import BOT_TOKEN, SIGNING_SECRET, FakeAnswerer, FakeSlack, event_body, mention, post
 from typer.testing import CliRunner
 
-from bot.serve import make_http_server, serve
-from bot.slack_app import create_app
-from bot.slack_text import INDEX_DOWN
-from bot.stores import open_stores
+from bot.settings import Settings
+from bot.slack.app import create_app
+from bot.slack.server import make_http_server, serve
+from bot.slack.state.stores import open_stores
+from bot.slack.text import INDEX_DOWN
 from ingest.errors import ConfigError
-from ingest.settings import Settings
+from tests.support.fake_slack import BOT_TOKEN, SIGNING_SECRET, FakeAnswerer, FakeSlack, event_body, mention, post
 
 
 def _settings(tmp_path: Path, fake_slack: FakeSlack, redis_url: str) -> Settings:
@@ -91,8 +91,8 @@ def test_serve_with_unreachable_redis_fails_before_slack(tmp_path: Path, fake_sl
 
 def test_feedback_cli_reads_redis(redis_server, monkeypatch, tmp_path: Path):
     from bot.cli import make_app
-    from bot.redis_feedback import RedisFeedbackStore
-    from bot.redis_stores import connect
+    from bot.slack.state.redis import connect
+    from bot.slack.state.redis_feedback import RedisFeedbackStore
 
     store = RedisFeedbackStore(connect(redis_server.url))
     answer_id = store.record_answer(

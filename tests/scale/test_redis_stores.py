@@ -8,16 +8,16 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from scaleservices import free_port
-from slackfakes import SON_CITATION
 
-from bot.answer import Answer, Refusal
-from bot.feedback import FeedbackStore
-from bot.redis_feedback import RedisFeedbackStore
-from bot.redis_stores import RedisDedupeStore, RedisRateLimiter, connect, redact_url
-from bot.stores import open_feedback_store, open_stores
+from bot.answering.answer import Answer, Refusal
+from bot.settings import Settings
+from bot.slack.state.feedback import FeedbackStore
+from bot.slack.state.redis import RedisDedupeStore, RedisRateLimiter, connect, redact_url
+from bot.slack.state.redis_feedback import RedisFeedbackStore
+from bot.slack.state.stores import open_feedback_store, open_stores
 from ingest.errors import ConfigError, IndexUnavailable
-from ingest.settings import Settings
+from tests.support.fake_slack import SON_CITATION
+from tests.support.services import free_port
 
 
 def _answer(text: str = "Masayoshi Son proposed it [1].", refusal: Refusal | None = None) -> Answer:
@@ -139,7 +139,7 @@ def test_unreachable_redis_is_one_clear_line_without_the_password(tmp_path: Path
     assert "hunter2secret" not in message and "\n" not in message
     with pytest.raises(ConfigError, match="REDIS_URL must look like"):
         connect("http://127.0.0.1:6379")
-    assert redact_url("rediss://user:pw@h:6380/1?password=pw2") == "rediss://user:***@h:6380/1?password=%2A%2A%2A"
+    assert redact_url("rediss://user:pw@h:6380/1?password=pw2") == "rediss://user:***@h:6380/1?password=***"
     assert redact_url("redis://h:6379/0") == "redis://h:6379/0"
 
 

@@ -16,8 +16,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from scaleservices import EXAMPLES, NEWSBOT, free_port
-from slackfakes import BOT_TOKEN, SIGNING_SECRET, FakeSlack, event_body, mention, post
+
+from tests.support.fake_slack import BOT_TOKEN, SIGNING_SECRET, FakeSlack, event_body, mention, post
+from tests.support.services import EXAMPLES, NEWSBOT, free_port
 
 pytestmark = pytest.mark.integration
 
@@ -147,7 +148,7 @@ def _answer_id(message: dict[str, Any]) -> str:
 
 
 def test_event_and_its_retry_on_two_processes_get_one_answer(two_bots, fake_slack, redis_server, tmp_path):
-    from bot.redis_stores import connect
+    from bot.slack.state.redis import connect
 
     first, second = two_bots
     assert _event(first, "1748300000.000100", "EvScale1") == 200

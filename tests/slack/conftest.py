@@ -4,7 +4,6 @@ HTTP server on 127.0.0.1, and helpers to send it signed events, commands and cli
 from __future__ import annotations
 
 import json
-import sys
 import threading
 import urllib.parse
 from collections.abc import Iterator
@@ -14,11 +13,10 @@ from typing import Any
 
 import pytest
 
-# pytest runs with --import-mode=importlib, which doesn't put test folders on sys.path; the Slack fakes
-# are a plain module next to this file that the tests import by name.
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-from slackfakes import (  # noqa: E402
+from bot.settings import Settings
+from bot.slack.app import create_app
+from bot.slack.server import make_http_server
+from tests.support.fake_slack import (
     APP_TOKEN,
     BOT_TOKEN,
     SIGNING_SECRET,
@@ -28,10 +26,6 @@ from slackfakes import (  # noqa: E402
     event_body,
     post,
 )
-
-from bot.serve import make_http_server  # noqa: E402
-from bot.slack_app import create_app  # noqa: E402
-from ingest.settings import Settings  # noqa: E402
 
 # The root conftest's autouse ``isolated_env`` clears proxies (slack_sdk honours HTTP(S)_PROXY but not
 # NO_PROXY, so 127.0.0.1 would go through one) and every SLACK_/NEWSBOT_/REDIS_URL setting.

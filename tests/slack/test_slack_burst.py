@@ -11,9 +11,8 @@ from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from slackfakes import FakeAnswerer, FakeSlack, Reply, event_body, mention, post
-
-from bot.dedupe import open_dedupe
+from bot.slack.state.dedupe import open_dedupe
+from tests.support.fake_slack import FakeAnswerer, FakeSlack, Reply, event_body, mention, post
 
 EVENTS = 40
 RETRIED = 20  # of those, delivered a second time as Slack does when it misses an ack: 60 requests in all

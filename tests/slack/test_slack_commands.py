@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import json
 
-from slackfakes import FakeAnswerer, message
 from typer.testing import CliRunner
+
+from tests.support.fake_slack import FakeAnswerer, message
 
 
 def test_slash_command_acks_with_echo_then_answers_via_response_url(make_bot, fake_slack):
@@ -77,7 +78,7 @@ def test_feedback_for_unknown_answer_is_not_stored(make_bot, fake_slack, setting
     bot.click("feedback_up", "no-such-answer")
     [reply] = fake_slack.wait_for("response_url")
     assert "couldn't find" in reply["text"]
-    from bot.feedback import open_feedback
+    from bot.slack.state.feedback import open_feedback
 
     assert open_feedback(settings.data_dir).export() == []
 
@@ -90,9 +91,9 @@ def test_home_tab_shows_coverage(make_bot, fake_slack):
     assert published["view"]["type"] == "home"
     text = json.dumps(published["view"]["blocks"], ensure_ascii=False)
     assert "*Articles:* 3" in text
-    assert "2025-05-20 to 2025-05-26" in text
+    assert "May 20, 2025 to May 26, 2025" in text
     assert "Example Gazette: 2" in text
-    assert "Bitcoin price: 108,029.56 USD (as of 2025-05-25)" in text
+    assert "Bitcoin price: $108,029.56 (as of May 25, 2025)" in text
     assert "99,000" not in text  # only the newest snapshot per asset
 
 

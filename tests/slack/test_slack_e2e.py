@@ -6,14 +6,15 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from slackfakes import mention
+
+from tests.support.fake_slack import mention
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "articles"
 
 
 @pytest.mark.slow
 def test_real_answerer_answers_a_mention_with_sources(make_bot, fake_slack, settings):
-    from bot.service import build_answerer
+    from bot.answering.chain import build_answerer
     from ingest.pipeline import run_ingest
     from ingest.store import open_with_embedder
 

@@ -7,7 +7,8 @@ import json
 import time
 
 import pytest
-from slackfakes import BOT_USER, SIGNING_SECRET, FakeAnswerer, event_body, mention, message, post
+
+from tests.support.fake_slack import BOT_USER, SIGNING_SECRET, FakeAnswerer, event_body, mention, message, post
 
 
 def _section_texts(blocks: list[dict]) -> list[str]:

@@ -9,7 +9,8 @@ import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 
-from slackfakes import (
+from bot.answering.answer import Citation
+from tests.support.fake_slack import (
     APP_TOKEN,
     BOT_TOKEN,
     HOSTILE_CITATION,
@@ -18,8 +19,6 @@ from slackfakes import (
     FakeAnswerer,
     mention,
 )
-
-from bot.answer import Citation
 
 
 def test_hostile_article_text_is_rendered_harmless(make_bot, fake_slack):
@@ -65,7 +64,7 @@ def test_overlong_answer_stays_within_slack_limits(make_bot, fake_slack):
     bot.event(mention("tell me everything"))
     [posted] = fake_slack.wait_for("chat.postMessage")
     # the fake rejects what Slack rejects; check the numbers too
-    from bot.blocks import block_text_length
+    from bot.slack.blocks import block_text_length
 
     blocks = posted["blocks"]
     assert len(blocks) <= 50
@@ -149,7 +148,7 @@ def test_tokens_and_secrets_never_logged(make_bot, fake_slack, caplog):
 
 
 def test_redaction_filter_masks_token_shapes():
-    from bot.serve import RedactSecrets
+    from bot.slack.server import RedactSecrets
 
     record = logging.LogRecord("x", logging.INFO, __file__, 1, "token %s and %s", (BOT_TOKEN, "s3cr3t"), None)
     assert RedactSecrets(["s3cr3t"]).filter(record)
@@ -157,7 +156,7 @@ def test_redaction_filter_masks_token_shapes():
 
 
 def test_citations_linked_only_for_http_urls():
-    from bot.blocks import citation_text
+    from bot.slack.blocks import citation_text
 
     good = citation_text(SON_CITATION)
     assert good.startswith("*[1]* <https://news.example.com/2025/05/26/us-japan-fund|SoftBank")

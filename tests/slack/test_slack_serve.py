@@ -10,13 +10,13 @@ import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-from slackfakes import APP_TOKEN, BOT_TOKEN, FakeAnswerer, FakeSlack, FakeSocketMode, event_body, mention
 from typer.testing import CliRunner
 
-from bot.serve import check_settings, make_http_server, missing_settings, start_socket_mode
-from bot.slack_app import create_app
+from bot.settings import Settings
+from bot.slack.app import create_app
+from bot.slack.server import check_settings, make_http_server, missing_settings, start_socket_mode
 from ingest.errors import ConfigError
-from ingest.settings import Settings
+from tests.support.fake_slack import APP_TOKEN, BOT_TOKEN, FakeAnswerer, FakeSlack, FakeSocketMode, event_body, mention
 
 
 @pytest.fixture
@@ -128,7 +128,7 @@ def test_http_server_routes(settings, fake_slack):
             opener.open(base + "/elsewhere", timeout=5)
         assert caught.value.code == 404
         # Slack's URL check when the request URL is saved
-        from slackfakes import post
+        from tests.support.fake_slack import post
 
         challenge = json.dumps({"type": "url_verification", "challenge": "abc123", "token": "t"}).encode()
         reply = post(base + "/slack/events", challenge, "application/json")

@@ -7,8 +7,8 @@ from datetime import date
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.answer import Answer, Refusal
-from bot.blocks import (
+from bot.answering.answer import Answer, Refusal
+from bot.slack.blocks import (
     MAX_SECTION_CHARS,
     answer_blocks,
     block_text_length,
@@ -18,9 +18,9 @@ from bot.blocks import (
     fallback_text,
     unescape,
 )
-from bot.dedupe import MemoryDedupeStore, SqliteDedupeStore
-from bot.ratelimit import SlidingWindowLimiter
-from bot.slack_text import clean_text, parse_command
+from bot.slack.state.dedupe import MemoryDedupeStore, SqliteDedupeStore
+from bot.slack.state.ratelimit import SlidingWindowLimiter
+from bot.slack.text import clean_text, parse_command
 
 
 def test_refusal_is_styled_distinctly_and_cites_latest_data():
@@ -123,7 +123,7 @@ def test_manifest_matches_what_the_bot_uses():
 
     import yaml
 
-    manifest = yaml.safe_load((Path(__file__).resolve().parents[2] / "slack" / "manifest.yaml").read_text())
+    manifest = yaml.safe_load((Path(__file__).resolve().parents[2] / "bot" / "slack" / "manifest.yaml").read_text())
     scopes = set(manifest["oauth_config"]["scopes"]["bot"])
     needed = {
         "app_mentions:read",

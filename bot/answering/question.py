@@ -1,0 +1,92 @@
+"""What a question asks: its assets and market metric, whether it wants a prediction, its answer type."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+
+from bot.answering.timeframe import Period, question_period
+from ingest import find_assets
+
+_METRICS: list[tuple[str, re.Pattern[str]]] = [
+    ("market_cap", re.compile(r"\bmarket\s*cap(?:itali[sz]ation)?\b|\bvaluation\b", re.I)),
+    ("volume", re.compile(r"\b(?:trading\s+)?volume\b", re.I)),
+    ("dominance", re.compile(r"\bdominance\b|\bshare of the (?:\w+\s+)?market\b", re.I)),
+    (
+        "change",
+        re.compile(
+            r"\b(?:change[ds]?|percent|%|gain(?:ed)?|los[st]|up|down|r[io]se|fall|fell|drop(?:ped)?|"
+            r"shift(?:ed)?|move[ds]?)\b",
+            re.I,
+        ),
+    ),
+    (
+        "price",
+        re.compile(
+            r"\bprice[ds]?\b|\btrad(?:e|es|ed|ing)\b|\bworth\b|\bcost(?:s)?\b|\bvalue\b|\bhow much\b|"
+            r"\bquote[ds]?\b|\bselling\b|\bclosed?\b|\bpriced\b",
+            re.I,
+        ),
+    ),
+]
+_FORECAST = re.compile(
+    r"\b(forecast|predict(?:ion|ed)?|projected|outlook|price target|should i (?:buy|sell)|in the future)\b",
+    re.I,
+)
+_FUTURE = re.compile(r"\b(will|going to|gonna|expected to|by (?:the )?end of)\b", re.I)
+_YES_NO_FUTURE = re.compile(
+    r"^\s*(?:will|is .{1,60}? going to|are .{1,60}? going to)\b.{0,120}?\b(win|reach|hit|rise|fall|crash|drop|"
+    r"happen|pass|be elected|become|surge|recover|collapse|beat|lose)\b",
+    re.I,
+)
+_WH = re.compile(
+    r"\b(who|whom|whose|what|when|where|which|why|how (?:many|much|long|old|large|big|far|tall|high|fast)|how)\b",
+    re.I,
+)
+
+
+@dataclass(frozen=True)
+class ParsedQuestion:
+    """The parts of a question the refusal rules and the extractive answerer need."""
+
+    text: str
+    as_of: date
+    assets: tuple[str, ...]
+    metric: str | None  # price | market_cap | volume | dominance | change, for market questions
+    period: Period | None
+    prediction: bool
+    wh: str  # who | what | when | where | which | why | how many | how much | ... | "" (yes/no)
+
+    @property
+    def is_market(self) -> bool:
+        return bool(self.assets) and self.metric is not None
+
+
+def _metric(text: str) -> str | None:
+    for name, pattern in _METRICS:
+        if pattern.search(text):
+            return name
+    return None
+
+
+def parse_question(text: str, as_of: date) -> ParsedQuestion:
+    """Parse ``text`` as asked on ``as_of``."""
+    assets = tuple(find_assets(text))
+    metric = _metric(text) if assets else None
+    period = question_period(text, as_of, market=bool(assets and metric))
+    # A figure asked for at a named future time is past the snapshot (refused as such); a forecast,
+    # or a future figure with no time named, is a prediction.
+    dated = period is not None and not period.implicit
+    market_future = bool(assets) and (_FORECAST.search(text) or (_FUTURE.search(text) and not dated))
+    prediction = bool(market_future or _YES_NO_FUTURE.search(text))
+    wh_match = _WH.search(text)
+    return ParsedQuestion(
+        text=text,
+        as_of=as_of,
+        assets=assets,
+        metric=metric,
+        period=period,
+        prediction=prediction,
+        wh=wh_match.group(1).lower() if wh_match else "",
+    )

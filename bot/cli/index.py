@@ -1,0 +1,215 @@
+"""The index commands: ``newsbot ingest``, ``list``, ``stats``, ``remove``, ``check``, ``copy``. Parses and delegates."""
+
+from __future__ import annotations
+
+import json
+import sys
+from contextlib import closing
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.progress import TextColumn
+from rich.table import Table
+
+from bot.cli._shared import DataDir, JsonFlag, QuietFlag, err, fail, load_settings, out, progress_bar, warn
+from ingest import IndexSettings, NewsbotError
+
+
+def ingest_command(
+    paths: Annotated[
+        list[str], typer.Argument(help="Files, folders, globs, http(s) URLs, or - for JSON lines on stdin.")
+    ],
+    data_dir: DataDir = None,
+    as_json: JsonFlag = False,
+    quiet: QuietFlag = False,
+) -> None:
+    """Read, clean, date, chunk and embed news articles into the index (idempotent)."""
+    from ingest import open_with_embedder, run_ingest
+
+    try:
+        settings = load_settings(data_dir)
+        index, embedder = open_with_embedder(settings)
+    except NewsbotError as exc:
+        raise fail(exc) from None
+
+    show_progress = not quiet and not as_json and err.is_terminal
+    from ingest import estimate_records
+
+    total = estimate_records(paths) if show_progress else None
+    rate = TextColumn("{task.fields[chunks]} chunks · {task.fields[rate]:.1f} chunks/s")
+    with progress_bar("ingest", rate, show=show_progress) as bar:
+        task = bar.add_task("ingest", total=total, chunks=0, rate=0.0)
+
+        def progress(articles: int, chunks: int) -> None:
+            elapsed = bar.tasks[0].elapsed or 1e-9
+            bar.update(task, completed=articles, chunks=chunks, rate=chunks / elapsed)
+
+        try:
+            report = run_ingest(
+                paths,
+                index,
+                embedder,
+                stdin=sys.stdin,
+                on_error=lambda message: warn("skipped", message),
+                progress=progress,
+                max_record_bytes=settings.max_record_bytes,
+                batch_size=settings.embedding_batch_size,
+            )
+        except NewsbotError as exc:
+            raise fail(exc) from None
+        finally:
+            index.close()
+    if as_json:
+        out.print_json(json.dumps(report.as_dict()))
+    else:
+        out.print(
+            f"{report.new} new, {report.updated} updated, {report.unchanged} unchanged, "
+            f"{report.duplicates} duplicates, {report.failed} failed · {report.chunks} chunks embedded "
+            f"in {report.seconds:.1f}s"
+        )
+    raise typer.Exit(1 if report.failed else 0)
+
+
+def _open_catalog(data_dir: Path | None):  # type: ignore[no-untyped-def]
+    from ingest import open_catalog
+
+    try:
+        return open_catalog(load_settings(data_dir))
+    except NewsbotError as exc:
+        raise fail(exc) from None
+
+
+def list_command(
+    data_dir: DataDir = None,
+    as_json: JsonFlag = False,
+    limit: Annotated[int, typer.Option(help="How many articles.")] = 50,
+    source: Annotated[str | None, typer.Option(help="Only this source.")] = None,
+) -> None:
+    """List stored articles, newest first; inferred dates are marked."""
+    rows = _open_catalog(data_dir).list_articles(limit=limit, source=source)
+    if as_json:
+        out.print_json(json.dumps(rows))
+        return
+    table = Table("id", "published", "source", "title", "chunks")
+    for r in rows:
+        day = r["published"] + (" (inferred from text)" if r["date_inferred"] else "")
+        status = "" if r["status"] == "ready" else f" [{r['status']}]"
+        table.add_row(r["id"], day, r["source"], r["title"][:70] + status, str(r["chunk_count"]))
+    out.print(table)
+
+
+def stats_command(data_dir: DataDir = None, as_json: JsonFlag = False) -> None:
+    """Articles, chunks, date range, sources, and market snapshots per asset with their newest date."""
+    stats = _open_catalog(data_dir).stats()
+    if as_json:
+        out.print_json(json.dumps(stats))
+        return
+    out.print(f"articles: {stats['articles']} ({stats['dates_inferred']} with dates inferred from text)")
+    out.print(f"chunks:   {stats['chunks']}")
+    out.print(f"dates:    {stats['first_published']} … {stats['last_published']}")
+    out.print("sources:  " + ", ".join(f"{s} ({n})" for s, n in stats["sources"].items()))
+    for asset, s in stats["snapshots"].items():
+        out.print(f"snapshot: {asset}: {s['count']} figures, newest as of {s['newest']}")
+
+
+def remove_command(
+    ids: Annotated[list[str], typer.Argument(help="Article ids (or ids they were also ingested under).")],
+    data_dir: DataDir = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Remove articles from every store."""
+    from ingest import open_with_embedder
+
+    try:
+        index, _ = open_with_embedder(load_settings(data_dir))
+        removed = index.remove(ids)
+    except NewsbotError as exc:  # e.g. the Chroma server is down
+        raise fail(exc) from None
+    missing = [i for i in ids if i not in removed]
+    if as_json:
+        out.print_json(json.dumps({"removed": removed, "not_found": missing}))
+    else:
+        out.print(f"removed {len(removed)}" + (f"; not found: {', '.join(missing)}" if missing else ""))
+    raise typer.Exit(1 if missing else 0)
+
+
+def check_command(data_dir: DataDir = None, as_json: JsonFlag = False) -> None:
+    """Verify that the articles table, the lexical index and Chroma agree."""
+    from ingest import open_with_embedder
+
+    try:
+        index, _ = open_with_embedder(load_settings(data_dir))
+        problems = index.check()
+    except NewsbotError as exc:  # e.g. the Chroma server is down
+        raise fail(exc) from None
+    bad = {k: v for k, v in problems.items() if v}
+    if as_json:
+        out.print_json(json.dumps({"consistent": not bad, **problems}))
+    else:
+        out.print("consistent" if not bad else "\n".join(f"{k}: {len(v)} e.g. {v[:3]}" for k, v in bad.items()))
+    raise typer.Exit(1 if bad else 0)
+
+
+def copy_command(
+    to_data_dir: Annotated[
+        Path | None, typer.Option("--to-data-dir", help="The target's data dir (default: the source's).")
+    ] = None,
+    to_database_url: Annotated[
+        str, typer.Option("--to-database-url", help="postgresql://… for the target's articles and keyword index.")
+    ] = "",
+    to_chroma_host: Annotated[str, typer.Option("--to-chroma-host", help="The target's Chroma server.")] = "",
+    to_chroma_port: Annotated[int, typer.Option("--to-chroma-port", help="Its port.")] = 8000,
+    data_dir: DataDir = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Copy the index to another place (e.g. PostgreSQL and a Chroma server) without re-embedding."""
+    from ingest import open_index, open_with_embedder
+
+    settings = load_settings(data_dir)
+    target_settings = settings.with_overrides(
+        data_dir=to_data_dir, database_url=to_database_url, chroma_host=to_chroma_host, chroma_port=to_chroma_port
+    )
+    if _same_place(settings, target_settings):
+        raise fail(NewsbotError("the target is the source: give --to-data-dir, --to-database-url or --to-chroma-host"))
+    try:
+        source, embedder = open_with_embedder(settings)
+        with closing(source), closing(open_index(target_settings, model=embedder.name, dim=embedder.dim)) as target:
+            report = _copy_with_progress(source, target, show=not as_json and err.is_terminal)
+    except NewsbotError as exc:
+        raise fail(exc) from None
+    for line in report.skipped:
+        warn("skipped", line)
+    if as_json:
+        out.print_json(json.dumps(report.as_dict()))
+    else:
+        out.print(
+            f"copied {report.copied} articles ({report.chunks} chunks), {report.unchanged} already there, "
+            f"{report.aliases} aliases" + (f"; {len(report.skipped)} skipped" if report.skipped else "")
+        )
+    raise typer.Exit(1 if report.skipped else 0)
+
+
+def _copy_with_progress(source: Any, target: Any, *, show: bool) -> Any:
+    from ingest import copy_index
+
+    with progress_bar("copy", show=show) as bar:
+        task = bar.add_task("copy", total=None)
+        return copy_index(source, target, progress=lambda done, total: bar.update(task, completed=done, total=total))
+
+
+def _same_place(a: IndexSettings, b: IndexSettings) -> bool:
+    database = (a.database_url or Path(a.data_dir).resolve()) == (b.database_url or Path(b.data_dir).resolve())
+    vectors = (a.chroma_host, a.chroma_port) if a.chroma_host else Path(a.data_dir).resolve()
+    return database and vectors == ((b.chroma_host, b.chroma_port) if b.chroma_host else Path(b.data_dir).resolve())
+
+
+def register(app: typer.Typer) -> None:
+    """Add the ingest commands to a Typer app."""
+    app.command("ingest")(ingest_command)
+    app.command("list")(list_command)
+    app.command("stats")(stats_command)
+    app.command("remove")(remove_command)
+    app.command("check")(check_command)
+    app.command("copy")(copy_command)
+

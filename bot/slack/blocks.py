@@ -1,0 +1,277 @@
+"""Pure Block Kit builders for Slack: answers, sources, refusals, the Home tab, and mrkdwn escaping.
+
+Everything that comes from an article, a question or a model is escaped here (``&``, ``<``, ``>``), so no
+text can ping ``@channel``, mention a user or forge a link; links are only built from http(s) URLs.
+Invisible and bidirectional control characters are dropped, so no text can hide or reorder what is shown.
+Output stays within Slack's limits: 50 blocks, 3,000 characters a section, about 12,000 characters of block text in
+total (``chat.postMessage`` rejects more), 40,000 characters of fallback ``text``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+from urllib.parse import quote, urlsplit
+
+from bot.answering.answer import Answer, Citation
+from bot.answering.formatting import METRIC_LABELS, human_date, human_value
+from ingest import Coverage, SnapshotRow
+
+MAX_BLOCKS = 50
+MAX_SECTION_CHARS = 3000
+BLOCK_TEXT_BUDGET = 11_000  # headroom under Slack's undocumented total
+MAX_TEXT_CHARS = 40_000
+ANSWER_BUDGET = 6_000  # the answer may use this much; sources share what is left
+QUOTE_CHARS = 600
+TITLE_CHARS = 200
+ELLIPSIS = "…"
+
+FEEDBACK_UP = "feedback_up"
+FEEDBACK_DOWN = "feedback_down"
+
+Block = dict[str, Any]
+
+_REFUSAL_HEADINGS = {
+    "after_snapshot": "My market data stops before the date you asked about",
+    "after_coverage": "My news stops before the date you asked about",
+    "no_evidence": "I found nothing in the news I have that answers this",
+    "prediction": "I don't predict the future, only report what the news says",
+}
+
+
+# Zero-width, bidi override/isolate, BOM and control characters (but \t and \n): the same set ingest
+# cleans from article text, here also for metadata, questions and model output.
+_INVISIBLE = re.compile(
+    "[\u00ad\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff\x00-\x08\x0b-\x1f\x7f-\x9f]+"
+)
+
+
+def visible(text: str) -> str:
+    """``text`` without invisible and bidirectional control characters."""
+    return _INVISIBLE.sub("", text)
+
+
+def escape(text: str) -> str:
+    """Escape text for mrkdwn so it shows literally: ``&``, ``<`` and ``>`` become entities."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def unescape(text: str) -> str:
+    """Undo :func:`escape` (for reading Slack message text back as plain text)."""
+    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+
+
+def safe_url(url: str) -> str | None:
+    """The URL if it is http(s) with a host, with characters that could break out of ``<url|label>``
+    percent-encoded; otherwise None."""
+    url = (url or "").strip()
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return None
+    if parts.scheme.lower() not in {"http", "https"} or not parts.netloc:
+        return None
+    return quote(url, safe=":/?#[]@!$&'()*+,;=%~-._").replace("&", "&amp;")
+
+
+def clip(text: str, limit: int) -> str:
+    """``text`` cut to at most ``limit`` characters, at a word boundary where possible, ending in ``…``."""
+    if len(text) <= limit:
+        return text
+    if limit <= len(ELLIPSIS):
+        return ELLIPSIS[:limit]
+    cut = text[: limit - len(ELLIPSIS)]
+    space = cut.rfind(" ")
+    if space > len(cut) * 0.8:
+        cut = cut[:space]
+    return cut.rstrip() + ELLIPSIS
+
+
+def clip_escaped(raw: str, limit: int) -> str:
+    """Escape ``raw`` for mrkdwn and clip it so the *escaped* text fits ``limit`` (no half entities)."""
+    raw = visible(raw)
+    budget = limit
+    while budget > 0:
+        escaped = escape(clip(raw, budget))
+        if len(escaped) <= limit:
+            return escaped
+        budget -= max(1, len(escaped) - limit)
+    return ELLIPSIS[:limit]
+
+
+def link(url: str, label: str) -> str:
+    """``<url|label>`` for an http(s) URL, else the escaped label alone."""
+    target = safe_url(url)
+    text = escape(visible(label))
+    return f"<{target}|{text}>" if target else text
+
+
+def block_text_length(blocks: Iterable[Mapping[str, Any]]) -> int:
+    """Characters of text in ``blocks``, counted the way Slack limits them (every ``text`` string)."""
+
+    def walk(node: Any) -> int:
+        if isinstance(node, Mapping):
+            total = 0
+            for key, value in node.items():
+                if key == "text" and isinstance(value, str):
+                    total += len(value)
+                else:
+                    total += walk(value)
+            return total
+        if isinstance(node, list):
+            return sum(walk(item) for item in node)
+        return 0
+
+    return walk(list(blocks))
+
+
+def _section(text: str) -> Block:
+    return {"type": "section", "text": {"type": "mrkdwn", "text": text}}
+
+
+def _context(text: str) -> Block:
+    return {"type": "context", "elements": [{"type": "mrkdwn", "text": text}]}
+
+
+def _split(escaped: str, size: int) -> list[str]:
+    """Split escaped text into pieces of at most ``size``, preferring paragraph and word breaks."""
+    pieces: list[str] = []
+    rest = escaped
+    while len(rest) > size:
+        cut = max(rest.rfind("\n", 0, size), rest.rfind(" ", 0, size))
+        if cut < size // 2:
+            cut = size
+        amp = rest.rfind("&", max(0, cut - 6), cut)  # don't split an entity like &amp;
+        if amp != -1 and ";" not in rest[amp:cut]:
+            cut = amp
+        pieces.append(rest[:cut].rstrip())
+        rest = rest[cut:].lstrip()
+    if rest:
+        pieces.append(rest)
+    return pieces
+
+
+def citation_text(citation: Citation, *, quote_chars: int = QUOTE_CHARS) -> str:
+    """``*[n]* title · source · date`` (title linked for http(s) URLs) and the quoted passage."""
+    title = clip(visible(citation.title).strip() or "Untitled", TITLE_CHARS)
+    head = " · ".join(
+        part
+        for part in (
+            link(citation.url, title),
+            escape(visible(citation.source).strip()),
+            escape(visible(citation.published)),
+        )
+        if part
+    )
+    lines = [f"*[{citation.n}]* {head}"]
+    quote_text = " ".join(citation.quote.split())
+    if quote_text:
+        lines.append("> " + clip_escaped(quote_text, quote_chars))
+    return clip("\n".join(lines), MAX_SECTION_CHARS)
+
+
+def feedback_actions(answer_id: str) -> Block:
+    """The 👍/👎 buttons; their value is the stored answer's id."""
+    return {
+        "type": "actions",
+        "block_id": "feedback",
+        "elements": [
+            {
+                "type": "button",
+                "action_id": FEEDBACK_UP,
+                "text": {"type": "plain_text", "text": ":+1: Helpful", "emoji": True},
+                "value": answer_id,
+            },
+            {
+                "type": "button",
+                "action_id": FEEDBACK_DOWN,
+                "text": {"type": "plain_text", "text": ":-1: Not helpful", "emoji": True},
+                "value": answer_id,
+            },
+        ],
+    }
+
+
+def fallback_text(answer: Answer) -> str:
+    """The message's plain ``text``: shown in notifications and read back as history."""
+    prefix = ":warning: " if answer.refused else ""
+    return prefix + clip_escaped(answer.text.strip() or "(no answer)", MAX_TEXT_CHARS - len(prefix))
+
+
+def answer_blocks(answer: Answer, *, answer_id: str | None = None, asked_by: str | None = None) -> list[Block]:
+    """Block Kit for an answer or refusal, within Slack's block, section and total-text limits."""
+    head: list[Block] = []
+    if asked_by is not None:  # the slash command: the channel can't see what was asked
+        head.append(_context(f"<@{asked_by}> asked: *{clip_escaped(answer.question.strip(), 500)}*"))
+    if answer.refusal is not None:
+        heading = _REFUSAL_HEADINGS.get(answer.refusal.kind, "I can't answer that from the news I have")
+        latest = answer.refusal.latest
+        latest = f" · newest data I have: {escape(visible(latest))}" if latest else ""
+        head.append(_context(f":warning: *{heading}*{latest}"))
+
+    tail: list[Block] = [_context(f"As of {answer.as_of.isoformat()} · answers quote the stored articles only")]
+    if answer_id:
+        tail.append(feedback_actions(answer_id))
+
+    budget = BLOCK_TEXT_BUDGET - block_text_length(head) - block_text_length(tail)
+    slots = MAX_BLOCKS - len(head) - len(tail)
+    answer_text = clip_escaped(answer.text.strip() or "(no answer)", min(ANSWER_BUDGET, budget - 200))
+    body = [_section(piece) for piece in _split(answer_text, MAX_SECTION_CHARS)][: max(1, slots - 3)]
+    budget -= block_text_length(body)
+    slots -= len(body)
+
+    if answer.citations:
+        sources: list[Block] = [{"type": "divider"}, _section("*Sources*")]
+        budget -= len("*Sources*")
+        shown = 0
+        for citation in answer.citations:
+            text = citation_text(citation)
+            # keep room for one "more sources" note
+            if len(text) > budget - 100 or len(sources) >= slots - 1:
+                short = citation_text(citation, quote_chars=120)
+                if len(short) > budget - 100 or len(sources) >= slots - 1:
+                    break
+                text = short
+            sources.append(_section(text))
+            budget -= len(text)
+            shown += 1
+        if shown < len(answer.citations):
+            sources.append(_context(f"…and {len(answer.citations) - shown} more sources not shown"))
+        body += sources
+    return head + body + tail
+
+
+def home_view(coverage: Coverage, snapshots: Sequence[SnapshotRow] = ()) -> dict[str, Any]:
+    """The Home tab: how many articles, which dates and sources, and the newest snapshot per asset."""
+    first, last = coverage.first, coverage.last
+    blocks: list[Block] = [
+        {"type": "header", "text": {"type": "plain_text", "text": "What newsbot knows", "emoji": True}},
+        _section(
+            "Mention me in a channel, message me directly, or use `/news your question`. "
+            "I answer only from the articles below, quote them, and say when I can't answer."
+        ),
+        _section(
+            f"*Articles:* {coverage.articles:,}\n*Dates:* {escape(human_date(first)) if first else '—'} to "
+            f"{escape(human_date(last)) if last else '—'}"
+        ),
+    ]
+    sources = sorted(coverage.sources.items(), key=lambda kv: (-kv[1], kv[0]))
+    if sources:
+        lines = [f"• {escape(visible(name))}: {n:,}" for name, n in sources[:40]]
+        if len(sources) > 40:
+            lines.append(f"…and {len(sources) - 40} more")
+        blocks.append(_section(clip("*Sources*\n" + "\n".join(lines), MAX_SECTION_CHARS)))
+    newest: dict[tuple[str, str], SnapshotRow] = {}
+    for snap in snapshots:
+        current = newest.get((snap.asset, snap.metric))
+        if current is None or snap.as_of > current.as_of:
+            newest[(snap.asset, snap.metric)] = snap
+    if newest:
+        lines = [
+            f"• {escape(snap.asset)} {escape(METRIC_LABELS.get(snap.metric, snap.metric))}: "
+            f"{escape(human_value(snap.value, snap.unit))} (as of {escape(human_date(snap.as_of))})"
+            for _, snap in sorted(newest.items())
+        ]
+        blocks.append(_section(clip("*Newest market snapshots*\n" + "\n".join(lines[:60]), MAX_SECTION_CHARS)))
+    return {"type": "home", "blocks": blocks[:MAX_BLOCKS]}

@@ -1,0 +1,281 @@
+"""Delivering answers to Slack, off Bolt's listener threads: the answer pool (with a cap on concurrent
+answers), the 👀 reaction or assistant status while answering, the answer blocks, thread history,
+votes, the Home tab, and a short apology when answering fails. :func:`build_client` makes the
+``WebClient`` that retries Slack's 429s after ``Retry-After``.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, Protocol
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from slack_sdk.http_retry.builtin_handlers import ConnectionErrorRetryHandler, RateLimitErrorRetryHandler
+from slack_sdk.webhook import WebhookClient
+
+from bot.answering.answer import Answer, Asks
+from bot.settings import Settings
+from bot.slack.blocks import answer_blocks, fallback_text, home_view, unescape
+from bot.slack.state.feedback import FeedbackBackend
+from bot.slack.state.ratelimit import RateLimiter
+from bot.slack.text import APOLOGY, EMPTY_QUESTION, GREETING, INDEX_DOWN, STATUS, SUGGESTED_PROMPTS, clean_text
+from ingest import Coverage, IndexUnavailable, SnapshotRow
+
+log = logging.getLogger(__name__)
+
+MAX_HISTORY_TURNS = 10
+
+
+class AnswererLike(Asks, Protocol):
+    """What the Slack app needs from :class:`bot.answering.chain.Answerer`: answers, and what it knows."""
+
+    def coverage(self) -> Coverage: ...
+
+    def snapshots(self) -> list[SnapshotRow]: ...
+
+
+def build_client(settings: Settings, *, max_retries: int = 3) -> WebClient:
+    """A WebClient for ``settings.slack_api_url`` that retries 429s after ``Retry-After``."""
+    base_url = settings.slack_api_url if settings.slack_api_url.endswith("/") else settings.slack_api_url + "/"
+    return WebClient(
+        token=settings.slack_bot_token,
+        base_url=base_url,
+        timeout=30,
+        retry_handlers=[
+            ConnectionErrorRetryHandler(),
+            RateLimitErrorRetryHandler(max_retry_count=max_retries),
+        ],
+    )
+
+
+class SlackResponder:
+    """Does the slow part of every reply (answering, posting, storing) on its own thread pool."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        answerer: AnswererLike,
+        client: WebClient,
+        *,
+        feedback: FeedbackBackend,
+        limiter: RateLimiter,
+        executor: ThreadPoolExecutor,
+        max_concurrent_answers: int = 2,
+    ) -> None:
+        self.settings = settings
+        self.answerer = answerer
+        self.client = client
+        self.feedback = feedback
+        self.limiter = limiter
+        self.executor = executor
+        self._answering = threading.BoundedSemaphore(max_concurrent_answers)
+
+    # ---- plumbing -------------------------------------------------------------------------------
+
+    def submit(self, fn: Callable[..., None], /, *args: Any, **kwargs: Any) -> None:
+        """Run ``fn`` on the answer pool; failures are logged, never raised into Bolt."""
+
+        def guarded() -> None:
+            try:
+                fn(*args, **kwargs)
+            except Exception:
+                log.exception("Slack task %s failed", getattr(fn, "__name__", fn))
+
+        self.executor.submit(guarded)
+
+    def _ask(self, question: str, history: Sequence[tuple[str, str]] = ()) -> Answer:
+        with self._answering:
+            return self.answerer.ask(question, as_of=self.settings.as_of, history=history)
+
+    def _quietly(self, what: str, call: Callable[[], Any]) -> Any:
+        try:
+            return call()
+        except SlackApiError as exc:
+            log.warning("%s failed: %s", what, exc.response.get("error", "unknown error"))
+        except Exception as exc:  # a side effect (reaction, status) must never block the answer
+            log.warning("%s failed: %s", what, type(exc).__name__)
+        return None
+
+    @staticmethod
+    def _apology(exc: Exception, what: str) -> str:
+        """Log a failed answer and choose what the user sees: the index is down, or something else broke."""
+        if isinstance(exc, IndexUnavailable):  # expected while Chroma restarts: no traceback in the log
+            log.warning("%s: %s", what, exc)
+            return INDEX_DOWN
+        log.exception("%s", what)
+        return APOLOGY
+
+    def _post_apology(self, exc: Exception, what: str, channel: str, thread_ts: str | None) -> None:
+        apology = self._apology(exc, what)
+        self._quietly(
+            "chat.postMessage (apology)",
+            lambda: self.client.chat_postMessage(channel=channel, thread_ts=thread_ts, text=apology),
+        )
+
+    def rate_limited_text(self, user: str) -> str:
+        wait = self.limiter.retry_after(user)
+        return (
+            f"You're asking faster than I can read the news. Please try again in about {wait} seconds "
+            f"(limit: {self.settings.rate_limit_per_minute} questions a minute)."
+        )
+
+    # ---- questions from events ------------------------------------------------------------------
+
+    def answer_event(
+        self,
+        *,
+        channel: str,
+        user: str,
+        text: str,
+        ts: str,
+        reply_thread: str | None,
+        history_thread: str | None,
+        bot_user_id: str | None,
+        bot_id: str | None,
+    ) -> None:
+        """Answer a question from a mention or message, replying in ``reply_thread`` (None: top level)."""
+        try:  # the shared stores (Redis) may be down: the user gets a short reply, not silence
+            allowed = self.limiter.allow(user)
+            in_assistant = bool(reply_thread) and self.feedback.is_assistant_thread(channel, reply_thread or "")
+        except Exception as exc:
+            self._post_apology(
+                exc, f"Answering a Slack question failed (channel {channel}, message {ts})", channel, reply_thread
+            )
+            return
+        if not allowed:
+            self._quietly(
+                "chat.postEphemeral",
+                lambda: self.client.chat_postEphemeral(
+                    channel=channel, user=user, thread_ts=reply_thread, text=self.rate_limited_text(user)
+                ),
+            )
+            return
+        question = clean_text(text, bot_user_id)
+        if not question:
+            self.client.chat_postMessage(channel=channel, thread_ts=reply_thread, text=EMPTY_QUESTION)
+            return
+        assistant = reply_thread if reply_thread and in_assistant else ""
+        if assistant:
+            self._quietly(
+                "assistant.threads.setStatus",
+                lambda: self.client.assistant_threads_setStatus(channel_id=channel, thread_ts=assistant, status=STATUS),
+            )
+        else:
+            self._quietly(
+                "reactions.add", lambda: self.client.reactions_add(channel=channel, timestamp=ts, name="eyes")
+            )
+        try:
+            history = self.history(channel, history_thread, ts, bot_user_id, bot_id) if history_thread else []
+            answer = self._ask(question, history)
+            answer_id = self.feedback.record_answer(answer, asker=user, channel=channel, thread_ts=reply_thread or ts)
+            self.client.chat_postMessage(
+                channel=channel,
+                thread_ts=reply_thread,
+                text=fallback_text(answer),
+                blocks=answer_blocks(answer, answer_id=answer_id),
+                unfurl_links=False,
+                unfurl_media=False,
+            )
+        except Exception as exc:
+            self._post_apology(
+                exc, f"Answering a Slack question failed (channel {channel}, message {ts})", channel, reply_thread
+            )
+            if assistant:  # posting clears the status; make sure it is cleared after a failure too
+                self._quietly(
+                    "assistant.threads.setStatus",
+                    lambda: self.client.assistant_threads_setStatus(channel_id=channel, thread_ts=assistant, status=""),
+                )
+        finally:
+            if not assistant:
+                self._quietly(
+                    "reactions.remove",
+                    lambda: self.client.reactions_remove(channel=channel, timestamp=ts, name="eyes"),
+                )
+
+    def history(
+        self, channel: str, thread_ts: str, current_ts: str, bot_user_id: str | None, bot_id: str | None
+    ) -> list[tuple[str, str]]:
+        """Earlier turns of a thread as ("user"|"assistant", text), oldest first."""
+        try:
+            reply = self.client.conversations_replies(channel=channel, ts=thread_ts, limit=100)
+        except SlackApiError as exc:
+            log.warning("conversations.replies failed: %s", exc.response.get("error", "unknown error"))
+            return []
+        turns: list[tuple[str, str]] = []
+        for message in reply.get("messages") or []:
+            ts = str(message.get("ts", ""))
+            if not ts or ts == current_ts or float(ts) > float(current_ts):
+                continue
+            if message.get("subtype") not in (None, "thread_broadcast", "bot_message"):
+                continue
+            mine = (bot_user_id and message.get("user") == bot_user_id) or (bot_id and message.get("bot_id") == bot_id)
+            if mine:
+                text = unescape(str(message.get("text", ""))).removeprefix(":warning: ").strip()
+                if text and text not in {APOLOGY, INDEX_DOWN, EMPTY_QUESTION, GREETING}:
+                    turns.append(("assistant", text))
+            elif not message.get("bot_id"):
+                text = clean_text(str(message.get("text", "")), bot_user_id)
+                if text:
+                    turns.append(("user", text))
+        return turns[-MAX_HISTORY_TURNS:]
+
+    # ---- the slash command ----------------------------------------------------------------------
+
+    def answer_command(self, *, question: str, public: bool, user: str, channel: str, response_url: str) -> None:
+        """Answer ``/news`` through its response_url: ephemeral unless asked for ``--public``."""
+        hook = WebhookClient(
+            response_url,
+            timeout=30,
+            retry_handlers=[ConnectionErrorRetryHandler(), RateLimitErrorRetryHandler()],
+        )
+        try:
+            answer = self._ask(question)
+            answer_id = self.feedback.record_answer(answer, asker=user, channel=channel, thread_ts="")
+            response = hook.send(
+                text=fallback_text(answer),
+                blocks=answer_blocks(answer, answer_id=answer_id, asked_by=user),
+                response_type="in_channel" if public else "ephemeral",
+                replace_original=False,
+                unfurl_links=False,
+                unfurl_media=False,
+            )
+            if response.status_code != 200:
+                raise RuntimeError(f"response_url returned HTTP {response.status_code}")
+        except Exception as exc:
+            apology = self._apology(exc, f"Answering /news failed (channel {channel})")
+            self._quietly(
+                "response_url (apology)",
+                lambda: hook.send(text=apology, response_type="ephemeral", replace_original=False),
+            )
+
+    # ---- everything else ------------------------------------------------------------------------
+
+    def vote(self, *, answer_id: str, user: str, vote: str, response_url: str | None) -> None:
+        """Store a 👍/👎 click and thank the user privately."""
+        try:
+            stored = self.feedback.record_vote(answer_id, user=user, vote=vote)
+            text = "Thanks for the feedback!" if stored else "Sorry, I couldn't find that answer any more."
+        except IndexUnavailable as exc:  # the shared store (Redis) is down
+            log.warning("Storing a vote failed: %s", exc)
+            text = "Sorry, I couldn't save your feedback right now. Please try again in a few minutes."
+        if response_url:
+            WebhookClient(response_url, timeout=30).send(text=text, response_type="ephemeral", replace_original=False)
+
+    def publish_home(self, user: str) -> None:
+        """The Home tab with what the news covers."""
+        self.client.views_publish(user_id=user, view=home_view(self.answerer.coverage(), self.answerer.snapshots()))
+
+    def start_assistant_thread(self, channel: str, thread_ts: str) -> None:
+        """An AI-app thread opened: remember it, greet, suggest prompts."""
+        self._quietly("remembering an assistant thread", lambda: self.feedback.add_assistant_thread(channel, thread_ts))
+        self.client.chat_postMessage(channel=channel, thread_ts=thread_ts, text=GREETING)
+        self._quietly(
+            "assistant.threads.setSuggestedPrompts",
+            lambda: self.client.assistant_threads_setSuggestedPrompts(
+                channel_id=channel, thread_ts=thread_ts, title="Ask about the news", prompts=SUGGESTED_PROMPTS
+            ),
+        )

@@ -1,0 +1,1 @@
+"""Shared test helpers: a fake Slack Web API, real servers started by tests, index audits, fakes."""
