@@ -29,7 +29,8 @@ bench-slice: $(VENV)/.installed
 	$(BIN)/python benchmarks/realtimeqa_bench.py --slice 300 --skip-baseline --check --data-dir $(or $(BENCH_DIR),.bench/slice300)
 
 lint: $(VENV)/.installed
-	$(BIN)/ruff check bot ingest tests benchmarks
+	$(BIN)/ruff format --check bot ingest prompts tests benchmarks
+	$(BIN)/ruff check bot ingest prompts tests benchmarks
 	$(BIN)/mypy bot ingest
 
 clean:

@@ -76,6 +76,7 @@ def run_tutorial(path: Path, data_dir: Path) -> dict[str, float]:
     """RecursiveCharacterTextSplitter(1000, 200) + HuggingFaceEmbeddings + Chroma.add_documents."""
     import importlib.resources
 
+    # the baseline's packages: pip install -e '.[bench]' (make test's dev extra includes them)
     from langchain_chroma import Chroma
     from langchain_core.documents import Document
     from langchain_huggingface import HuggingFaceEmbeddings
@@ -125,9 +126,7 @@ def _child(kind: str, path: Path, backend: str) -> dict[str, float]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--corpus", choices=sorted(CORPORA), default="realtimeqa")
     parser.add_argument("--articles", type=int, default=300)
     parser.add_argument("--backend", default="auto", choices=["auto", "onnx-int8", "onnx", "torch"])

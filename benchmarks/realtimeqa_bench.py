@@ -217,6 +217,8 @@ def baseline_run(articles: list[dict[str, Any]], questions: list[Question], fold
     import importlib.resources
 
     import numpy as np
+
+    # the baseline's packages: pip install -e '.[bench]' (make test's dev extra includes them)
     from langchain_chroma import Chroma
     from langchain_core.documents import Document
     from langchain_huggingface import HuggingFaceEmbeddings

@@ -89,7 +89,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--data-dir", type=Path, required=True, help="an existing newsbot index")
     parser.add_argument("--articles", type=Path, default=DATA / "articles_2022H2.jsonl.gz")
     parser.add_argument("--questions", type=Path, default=DATA / "questions_dev.jsonl")
-    parser.add_argument("--out", type=Path, help="results JSON (default: benchmarks/results/refusal-calibration-*.json)")
+    parser.add_argument(
+        "--out", type=Path, help="results JSON (default: benchmarks/results/refusal-calibration-*.json)"
+    )
     args = parser.parse_args(argv)
     if not (args.data_dir / "newsbot.sqlite").exists():
         print(f"error: {args.data_dir} holds no newsbot index", file=sys.stderr)

@@ -89,9 +89,7 @@ def to_article(record: RawRecord, *, max_bytes: int, today: date | None = None) 
         published = infer_published(text, today=today)
         inferred = True
         if published is None:
-            raise InputError(
-                record.origin, "no publication date in the record and none mentioned in its text"
-            )
+            raise InputError(record.origin, "no publication date in the record and none mentioned in its text")
     url = _as_text(f.get("url")).strip()
     return Article(
         id=stable_id(_as_text(f.get("id")).strip(), url, text, record.origin),

@@ -148,13 +148,9 @@ class Catalog:
 
     def aliases(self, article_id: str) -> list[str]:
         """Other ids the same article arrived under."""
-        return [
-            r[0] for r in self.db.execute("SELECT alias FROM aliases WHERE article_id = ?", (article_id,))
-        ]
+        return [r[0] for r in self.db.execute("SELECT alias FROM aliases WHERE article_id = ?", (article_id,))]
 
-    def list_articles(
-        self, limit: int = 50, offset: int = 0, source: str | None = None
-    ) -> list[dict[str, Any]]:
+    def list_articles(self, limit: int = 50, offset: int = 0, source: str | None = None) -> list[dict[str, Any]]:
         """Articles, newest first, without their text."""
         rows = self.db.execute(
             """SELECT a.*, (SELECT count(*) FROM chunks c WHERE c.article_id = a.id) AS chunk_count

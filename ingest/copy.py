@@ -42,8 +42,11 @@ def _batches(items: Sequence[str], size: int) -> Iterator[Sequence[str]]:
 def _already_there(source: Index, target: Index, article_id: str) -> bool:
     """The target holds this article, ready, with the source's content (compared by hash, no text read)."""
     here, there = source.existing(article_id), target.existing(article_id)
-    return here is not None and there is not None and there["status"] == "ready" and (
-        there["content_hash"] == here["content_hash"]
+    return (
+        here is not None
+        and there is not None
+        and there["status"] == "ready"
+        and (there["content_hash"] == here["content_hash"])
     )
 
 
@@ -118,7 +121,9 @@ def copy_index(
         for p in batch:
             missing = [c.id for c in p.chunks if c.id not in vectors]
             if missing:
-                report.skipped.append(f"{p.article.id}: {len(missing)} chunk vectors missing in the source (run newsbot check)")
+                report.skipped.append(
+                    f"{p.article.id}: {len(missing)} chunk vectors missing in the source (run newsbot check)"
+                )
             else:
                 complete.append(p)
         if complete:

@@ -38,7 +38,7 @@ def resolve_model_path(name: str) -> Path:
         from huggingface_hub import snapshot_download
 
         return Path(snapshot_download(name, local_files_only=True))
-    except Exception:
+    except Exception:  # any hub/cache error means the model is not available offline  # noqa: BLE001
         raise ConfigError(
             f"embedding model {name!r} is neither a folder nor in the local Hugging Face cache; "
             "set NEWSBOT_EMBEDDING_MODEL to a model folder, or leave it unset for the packaged default"
@@ -46,6 +46,7 @@ def resolve_model_path(name: str) -> Path:
 
 
 def onnx_available() -> bool:
+    """Whether the ONNX runtime and optimum (the int8 backend's packages) are installed."""
     return all(importlib.util.find_spec(m) is not None for m in ("onnxruntime", "optimum"))
 
 
@@ -164,6 +165,6 @@ def load_embedder(name: str, backend: str = "auto", cache_dir: Path | None = Non
                         raise
                     log.warning("ONNX export of %s failed (%s); using torch", name, exc)
             model = SentenceTransformer(str(path), device="cpu")
-    except Exception as exc:
+    except Exception as exc:  # a broken model folder is one clear line, whatever the library raises  # noqa: BLE001
         raise ConfigError(f"cannot load embedding model {name!r} ({backend}) from {path}: {exc}") from None
     return Embedder(model, name, "torch")

@@ -164,7 +164,7 @@ def _in_thread(items: Iterable[object], maxsize: int) -> Generator[object, None,
             for item in items:
                 if not put(item):
                     return
-        except BaseException as exc:  # re-raised in the consumer
+        except BaseException as exc:  # re-raised in the consumer  # noqa: BLE001
             failure.append(exc)
         put(_DONE)
 
@@ -221,7 +221,7 @@ def run_ingest(
                     report.new -= 1
                     report.duplicates += 1
                 report.tokens += embedder.count_tokens(done_texts)
-            except BaseException as exc:
+            except BaseException as exc:  # re-raised in the consumer  # noqa: BLE001
                 write_failure.append(exc)
 
     writer = threading.Thread(target=write_loop, name="ingest-writer", daemon=True)

@@ -51,7 +51,9 @@ def public_settings(settings: object) -> dict[str, Any]:
     """Settings as JSON-safe values, with every secret field left out."""
     hidden = secret_fields(settings)
     data = {f.name: getattr(settings, f.name) for f in fields(settings) if f.name not in hidden}  # type: ignore[arg-type]
-    return {k: (str(v) if v is not None and not isinstance(v, str | int | float | bool) else v) for k, v in data.items()}
+    return {
+        k: (str(v) if v is not None and not isinstance(v, str | int | float | bool) else v) for k, v in data.items()
+    }
 
 
 def redact_url(url: str) -> str:
@@ -65,7 +67,9 @@ def redact_url(url: str) -> str:
     except ValueError:
         return "<unparsable URL>"
     pairs = parse_qsl(parts.query, keep_blank_values=True)
-    query = urlencode([(k, "***" if k.lower() == "password" else v) for k, v in pairs], safe="*") if pairs else parts.query
+    query = (
+        urlencode([(k, "***" if k.lower() == "password" else v) for k, v in pairs], safe="*") if pairs else parts.query
+    )
     return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
 
 
@@ -141,6 +145,8 @@ class IndexSettings:
 
     def __repr__(self) -> str:  # never show secrets in logs or tracebacks
         hidden = secret_fields(self)
-        parts = [f"{f.name}={'***' if f.name in hidden and getattr(self, f.name) else repr(getattr(self, f.name))}"
-                 for f in fields(self)]
+        parts = [
+            f"{f.name}={'***' if f.name in hidden and getattr(self, f.name) else repr(getattr(self, f.name))}"
+            for f in fields(self)
+        ]
         return f"{type(self).__name__}({', '.join(parts)})"

@@ -138,9 +138,7 @@ class Index:
 
     def existing(self, article_id: str) -> Any | None:
         """The stored row of an article (id, content_hash, status), or None."""
-        return self.db.execute(
-            "SELECT id, content_hash, status FROM articles WHERE id = ?", (article_id,)
-        ).fetchone()
+        return self.db.execute("SELECT id, content_hash, status FROM articles WHERE id = ?", (article_id,)).fetchone()
 
     def find_duplicate(self, article_id: str, url: str, text_hash: str) -> str | None:
         """The id of another stored article with the same URL or the same text, if any."""
@@ -318,7 +316,7 @@ class Index:
         they were. Best effort: whatever stays ``pending`` is redone by the next ingest."""
         try:
             self.vectors.delete(list(vector_ids))
-        except Exception as exc:  # the same outage; ids are content-addressed, so the rerun overwrites them
+        except Exception as exc:  # the same outage; ids are content-addressed, so the rerun overwrites them  # noqa: BLE001
             log.info("could not delete the vectors of a failed batch: %s", one_line(exc))
         marks = ",".join("?" * len(ids))
         kept = {row["id"] for row in before["articles"]}
@@ -358,8 +356,12 @@ class Index:
         meta = self.vectors.collection.metadata or {}
         SharedSystemClient.clear_system_cache()
         self.vectors = ChromaVectors.open(
-            path=Path(self.settings.data_dir) / "chroma", host="", port=0, name=self.settings.collection,
-            model=str(meta.get("embedding_model", "")), dim=int(meta.get("dim", 0)),
+            path=Path(self.settings.data_dir) / "chroma",
+            host="",
+            port=0,
+            name=self.settings.collection,
+            model=str(meta.get("embedding_model", "")),
+            dim=int(meta.get("dim", 0)),
         )
         self.catalog = Catalog(self.db)  # fresh keyword statistics too
 

@@ -68,9 +68,7 @@ class ChromaVectors:
         self.max_batch = int(client.get_max_batch_size())
 
     @classmethod
-    def open(
-        cls, *, path: Path | None, host: str, port: int, name: str, model: str, dim: int
-    ) -> ChromaVectors:
+    def open(cls, *, path: Path | None, host: str, port: int, name: str, model: str, dim: int) -> ChromaVectors:
         """Open (creating if needed) the collection; refuses one built with another embedding model."""
         import chromadb
         from chromadb.config import Settings as ChromaSettings
@@ -119,7 +117,7 @@ class ChromaVectors:
             else:
                 client = chromadb.PersistentClient(path=str(path), settings=chroma_settings)
             collection = client.get_collection(name)
-        except Exception:  # no such collection (or unreachable: opening it will say so clearly)
+        except Exception:  # no such collection (or unreachable: opening it will say so clearly)  # noqa: BLE001
             return None
         return (collection.metadata or {}).get("embedding_model")
 
@@ -130,9 +128,7 @@ class ChromaVectors:
             self.collection.upsert(
                 ids=list(ids[i : i + self.max_batch]),
                 embeddings=embeddings[i : i + self.max_batch],
-                metadatas=[
-                    {k: v for k, v in m.items() if v is not None} for m in metadatas[i : i + self.max_batch]
-                ],
+                metadatas=[{k: v for k, v in m.items() if v is not None} for m in metadatas[i : i + self.max_batch]],
             )
 
     @_guarded("deleting vectors")
@@ -166,21 +162,15 @@ class ChromaVectors:
         if not ids:
             return {}
         got = self.collection.get(ids=list(ids), include=["embeddings"])
-        return {
-            cid: np.asarray(e, dtype=np.float32) for cid, e in zip(got["ids"], got["embeddings"], strict=True)
-        }
+        return {cid: np.asarray(e, dtype=np.float32) for cid, e in zip(got["ids"], got["embeddings"], strict=True)}
 
     @_guarded("counting vectors")
     def count(self) -> int:
         return int(self.collection.count())
 
     @_guarded("query")
-    def query(
-        self, embedding: np.ndarray, k: int, max_published: date | None = None
-    ) -> list[tuple[str, float]]:
+    def query(self, embedding: np.ndarray, k: int, max_published: date | None = None) -> list[tuple[str, float]]:
         """The ``k`` nearest chunk ids with cosine similarity, optionally only up to a publication date."""
         where = {"published_ord": {"$lte": date_ordinal(max_published)}} if max_published else None
         result = self.collection.query(query_embeddings=[embedding], n_results=k, where=where, include=["distances"])
-        return [
-            (cid, 1.0 - float(d)) for cid, d in zip(result["ids"][0], result["distances"][0], strict=True)
-        ]
+        return [(cid, 1.0 - float(d)) for cid, d in zip(result["ids"][0], result["distances"][0], strict=True)]

@@ -63,8 +63,7 @@ class Answer:
             "refused": self.refused,
             "refusal": asdict(self.refusal) if self.refusal else None,
             "citations": [
-                {k: v for k, v in asdict(c).items() if k not in {"chunk_id", "start", "end"}}
-                for c in self.citations
+                {k: v for k, v in asdict(c).items() if k not in {"chunk_id", "start", "end"}} for c in self.citations
             ],
             "standalone_question": self.standalone_question or self.question,
             "answerer": self.answerer,

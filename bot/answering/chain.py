@@ -243,7 +243,9 @@ class Answerer:
                 return self._result(turn, text, citations, None, answerer=name, relevance=best)
         return self._extractive(turn, passages, ranked, best)
 
-    def _extractive(self, turn: Understood, passages: Sequence[Passage], ranked: Sequence[Candidate], best: float) -> Answer:
+    def _extractive(
+        self, turn: Understood, passages: Sequence[Passage], ranked: Sequence[Candidate], best: float
+    ) -> Answer:
         chosen = choose(list(ranked), [p.chunk.article_id for p in passages])
         numbers: dict[int, int] = {}
         citations: list[Citation] = []

@@ -16,14 +16,14 @@ _MARKER = re.compile(r"\[(\d{1,2})\]")
 def citation_from_passage(n: int, passage: Passage, quote: str, start: int, end: int) -> Citation:
     """``[n]``: a verbatim quote from a retrieved passage, with its article's metadata."""
     c = passage.chunk
-    return Citation(
-        n, c.article_id, c.title, c.source, c.published.isoformat(), c.url, quote, c.id, start, end
-    )
+    return Citation(n, c.article_id, c.title, c.source, c.published.isoformat(), c.url, quote, c.id, start, end)
 
 
 def citation_from_snapshot(n: int, row: SnapshotRow) -> Citation:
     """``[n]``: the exact sentence a market snapshot was read from."""
-    return Citation(n, row.article_id, row.title, row.source, row.published, row.url, row.sentence, "", row.start, row.end)
+    return Citation(
+        n, row.article_id, row.title, row.source, row.published, row.url, row.sentence, "", row.start, row.end
+    )
 
 
 def markers(text: str) -> list[int]:

@@ -37,12 +37,10 @@ def load_chat_model(spec: str) -> Any:
     from langchain.chat_models import init_chat_model
 
     if ":" not in spec:
-        raise ConfigError(
-            f"NEWSBOT_LLM must look like provider:model (e.g. openai:gpt-4o-mini), got {spec!r}"
-        )
+        raise ConfigError(f"NEWSBOT_LLM must look like provider:model (e.g. openai:gpt-4o-mini), got {spec!r}")
     try:
         return init_chat_model(spec)
-    except Exception as exc:  # missing provider package, missing key, unknown provider
+    except Exception as exc:  # missing provider package, missing key, unknown provider  # noqa: BLE001
         raise ConfigError(f"cannot load chat model {spec!r}: {exc}") from None
 
 
@@ -54,7 +52,7 @@ def _invoke(llm: Any, messages: list[tuple[str, str]], timeout: float) -> str | 
     except FutureTimeout:
         log.warning("chat model timed out after %.0fs; using the extractive answer", timeout)
         return None
-    except Exception as exc:
+    except Exception as exc:  # any provider failure falls back to the extractive answer  # noqa: BLE001
         log.warning("chat model failed (%s); using the extractive answer", type(exc).__name__)
         return None
     content = getattr(reply, "content", reply)
@@ -120,9 +118,7 @@ def verify(draft: str, passages: Sequence[Passage], embedder: Embedder) -> tuple
     for i, (claim, cited) in enumerate(claims):
         order = [n - 1 for n in cited if 1 <= n <= len(passages)]
         order += [int(j) for j in np.argsort(-similarity[i]) if int(j) not in order]  # corrections
-        support = next(
-            (j for j in order if supports(claim, passages[j].chunk.text, float(similarity[i, j]))), None
-        )
+        support = next((j for j in order if supports(claim, passages[j].chunk.text, float(similarity[i, j]))), None)
         if support is None:
             log.info("dropped an unsupported sentence from the model's answer")
             continue
@@ -130,9 +126,7 @@ def verify(draft: str, passages: Sequence[Passage], embedder: Embedder) -> tuple
             numbers[support] = len(numbers) + 1
             quote, a, b = _best_quote(claim, passages[support].chunk.text)
             start = passages[support].chunk.start
-            citations.append(
-                citation_from_passage(numbers[support], passages[support], quote, start + a, start + b)
-            )
+            citations.append(citation_from_passage(numbers[support], passages[support], quote, start + a, start + b))
         kept.append(_attach(claim, numbers[support]))
     if not kept:
         return None

@@ -119,9 +119,7 @@ class HybridRetriever:
             for cid, r in ranks.items():
                 fused[cid] = fused.get(cid, 0.0) + weight / (RRF_K + r)
         records = self.index.chunks(list(fused))
-        recency = {
-            cid: recency_factor(record.published, as_of, self.half_life_days) for cid, record in records.items()
-        }
+        recency = {cid: recency_factor(record.published, as_of, self.half_life_days) for cid, record in records.items()}
         ordered = sorted((cid for cid in fused if cid in records), key=lambda c: -fused[c] * recency[c])
         pool = self._pool(ordered, records, fused, dense_rank, lexical_rank)
         if pool:

@@ -19,9 +19,7 @@ def ask_command(
     as_of: AsOf = None,
     data_dir: DataDir = None,
     as_json: JsonFlag = False,
-    batch: Annotated[
-        Path | None, typer.Option("--batch", help="JSON lines of {id, question, as_of}.")
-    ] = None,
+    batch: Annotated[Path | None, typer.Option("--batch", help="JSON lines of {id, question, as_of}.")] = None,
 ) -> None:
     """Answer one question (or a batch) with cited passages, or refuse honestly."""
     from bot.answering.chain import build_answerer

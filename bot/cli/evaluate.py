@@ -28,12 +28,8 @@ def print_scorecard(metrics: dict[str, Any], console: Console) -> None:
     table.add_row("cases passed", f"{metrics['passed']}/{metrics['cases']} ({pct(metrics['pass_rate'])})")
     table.add_row("answer accuracy", f"{pct(metrics['answer_accuracy'])} of {metrics['answer_cases']}")
     table.add_row("citation hit rate", f"{pct(metrics['citation_hit_rate'])} of {metrics['citation_cases']}")
-    table.add_row(
-        "citation precision", f"{pct(metrics['citation_precision'])} of {metrics['judged_citations']} cited"
-    )
-    table.add_row(
-        "wrongly refused", f"{metrics['wrongly_refused']} of {metrics['answerable_cases']} answerable"
-    )
+    table.add_row("citation precision", f"{pct(metrics['citation_precision'])} of {metrics['judged_citations']} cited")
+    table.add_row("wrongly refused", f"{metrics['wrongly_refused']} of {metrics['answerable_cases']} answerable")
     table.add_row("errors", str(metrics["errors"]))
     table.add_row("latency p50 / p95", f"{lat['p50']:.0f} ms / {lat['p95']:.0f} ms")
     console.print(table)
@@ -90,12 +86,8 @@ def eval_command(
     files: Annotated[
         list[Path], typer.Argument(help="Case files (.yaml, .jsonl incl. realtimeqa questions) or folders.")
     ],
-    as_json: Annotated[
-        bool, typer.Option("--json", help="Print the run (metrics and results) as JSON.")
-    ] = False,
-    out_dir: Annotated[
-        Path | None, typer.Option("--out", help="Write a self-contained report.html here.")
-    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the run (metrics and results) as JSON.")] = False,
+    out_dir: Annotated[Path | None, typer.Option("--out", help="Write a self-contained report.html here.")] = None,
     compare: Annotated[
         str | None, typer.Option("--compare", help="A saved run (id, folder or 'latest') to diff against.")
     ] = None,
@@ -107,9 +99,7 @@ def eval_command(
     ] = None,
     as_of: AsOf = None,
     data_dir: DataDir = None,
-    save: Annotated[
-        bool, typer.Option("--save/--no-save", help="Save the run under DATA_DIR/eval-runs.")
-    ] = True,
+    save: Annotated[bool, typer.Option("--save/--no-save", help="Save the run under DATA_DIR/eval-runs.")] = True,
     quiet: QuietFlag = False,
 ) -> None:
     """Run scripted Q&A cases through the answering code and print a scorecard."""
@@ -184,9 +174,7 @@ def eval_command(
         if comparison:
             print_comparison(comparison, out)
         if save:
-            out.print(
-                f"saved run {run['run_id']} under {Path(settings.data_dir) / 'eval-runs'}", highlight=False
-            )
+            out.print(f"saved run {run['run_id']} under {Path(settings.data_dir) / 'eval-runs'}", highlight=False)
     for miss in misses:
         err.print(f"[red]threshold:[/red] {miss}", markup=True, highlight=False)
     if misses:

@@ -212,4 +212,3 @@ def register(app: typer.Typer) -> None:
     app.command("remove")(remove_command)
     app.command("check")(check_command)
     app.command("copy")(copy_command)
-

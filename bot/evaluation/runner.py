@@ -32,7 +32,7 @@ def run_case(
     started = time.perf_counter()
     try:
         answer = answerer.ask(case.question, as_of=case.as_of or default_as_of, history=case.history)
-    except Exception as exc:  # one broken case must not stop the run; the scorecard shows the error
+    except Exception as exc:  # one broken case must not stop the run; the scorecard shows the error  # noqa: BLE001
         elapsed = (time.perf_counter() - started) * 1000
         return score_case(case, None, elapsed, error=f"{type(exc).__name__}: {exc}", aliases=aliases)
     elapsed = (time.perf_counter() - started) * 1000

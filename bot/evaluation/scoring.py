@@ -16,6 +16,7 @@ def pct(value: float | None) -> str:
     """A fraction as a percentage for scorecards ("–" when there is nothing to measure)."""
     return "–" if value is None else f"{100 * value:.1f}%"
 
+
 _FOLD = str.maketrans(
     {
         "\u2018": "'",

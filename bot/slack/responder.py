@@ -96,7 +96,7 @@ class SlackResponder:
             return call()
         except SlackApiError as exc:
             log.warning("%s failed: %s", what, exc.response.get("error", "unknown error"))
-        except Exception as exc:  # a side effect (reaction, status) must never block the answer
+        except Exception as exc:  # a side effect (reaction, status) must never block the answer  # noqa: BLE001
             log.warning("%s failed: %s", what, type(exc).__name__)
         return None
 
@@ -141,7 +141,7 @@ class SlackResponder:
         try:  # the shared stores (Redis) may be down: the user gets a short reply, not silence
             allowed = self.limiter.allow(user)
             in_assistant = bool(reply_thread) and self.feedback.is_assistant_thread(channel, reply_thread or "")
-        except Exception as exc:
+        except Exception as exc:  # whatever fails, the asker gets an apology, not silence  # noqa: BLE001
             self._post_apology(
                 exc, f"Answering a Slack question failed (channel {channel}, message {ts})", channel, reply_thread
             )
@@ -180,7 +180,7 @@ class SlackResponder:
                 unfurl_links=False,
                 unfurl_media=False,
             )
-        except Exception as exc:
+        except Exception as exc:  # whatever fails, the asker gets an apology, not silence  # noqa: BLE001
             self._post_apology(
                 exc, f"Answering a Slack question failed (channel {channel}, message {ts})", channel, reply_thread
             )
@@ -245,7 +245,7 @@ class SlackResponder:
             )
             if response.status_code != 200:
                 raise RuntimeError(f"response_url returned HTTP {response.status_code}")
-        except Exception as exc:
+        except Exception as exc:  # whatever fails, the asker gets an apology, not silence  # noqa: BLE001
             apology = self._apology(exc, f"Answering /news failed (channel {channel})")
             self._quietly(
                 "response_url (apology)",

@@ -180,7 +180,7 @@ def serve(
             client.auth_test()  # a wrong token fails here, before the model is loaded
         except SlackApiError as exc:
             raise ConfigError(f"Slack rejected SLACK_BOT_TOKEN ({exc.response.get('error', 'error')})") from None
-        except Exception as exc:
+        except Exception as exc:  # any network failure is one line at start-up  # noqa: BLE001
             raise ConfigError(f"Cannot reach Slack at {settings.slack_api_url} ({type(exc).__name__})") from None
         if answerer is None:
             from bot.answering.chain import build_answerer

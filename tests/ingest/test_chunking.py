@@ -10,8 +10,7 @@ def _article(paragraphs: int = 12) -> str:
     lines = []
     for p in range(paragraphs):
         sentences = [
-            f"Paragraph {p} sentence {s} tells the reader about the harbor ferry number {p * 10 + s}."
-            for s in range(4)
+            f"Paragraph {p} sentence {s} tells the reader about the harbor ferry number {p * 10 + s}." for s in range(4)
         ]
         lines.append(" ".join(sentences))
     return "\n\n".join(lines)

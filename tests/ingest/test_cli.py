@@ -94,6 +94,8 @@ def test_python_m_ingest_help_lists_every_command() -> None:
     import subprocess
     import sys
 
-    done = subprocess.run([sys.executable, "-m", "ingest", "copy", "--help"], capture_output=True, text=True, timeout=120)
+    done = subprocess.run(
+        [sys.executable, "-m", "ingest", "copy", "--help"], capture_output=True, text=True, timeout=120
+    )
     assert done.returncode == 0, done.stderr
     assert "--to-data-dir" in done.stdout and "Copy the index" in done.stdout

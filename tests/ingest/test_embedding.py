@@ -59,7 +59,9 @@ def test_int8_variant_is_close_to_fp32_and_has_its_own_identity(embedder, model_
 
 
 def test_auto_builds_new_indexes_in_int8_and_keeps_an_existing_index_variant(
-    isolated_env, embedder, model_cache  # type: ignore[no-untyped-def]
+    isolated_env,
+    embedder,
+    model_cache,  # type: ignore[no-untyped-def]
 ) -> None:
     from bot.settings import Settings
     from ingest.store import embedding_backend, open_index, open_with_embedder

@@ -51,9 +51,7 @@ def test_examples_ingest_with_metadata_dates_and_snapshots(index: Index, embedde
     assert (report.new, report.failed, report.errors) == (4, 0, [])
     stats = index.catalog.stats()
     assert stats["articles"] == 4 and stats["chunks"] == report.chunks == index.vectors.count()
-    fund = next(
-        a for a in index.catalog.list_articles() if "Masayoshi" in index.catalog.article(a["id"])["text"]
-    )
+    fund = next(a for a in index.catalog.list_articles() if "Masayoshi" in index.catalog.article(a["id"])["text"])
     assert fund["published"] == "2025-05-25" and fund["date_inferred"] is True
     assert fund["title"].startswith("SoftBank")
     ferry = index.catalog.article("ex-harbor-ferry")

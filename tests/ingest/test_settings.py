@@ -80,7 +80,13 @@ SECRETS_ENV = {
 
 def test_one_list_of_secrets_covers_every_secret_setting() -> None:
     s = Settings.from_env(SECRETS_ENV)
-    assert secret_fields(s) == {"slack_bot_token", "slack_app_token", "slack_signing_secret", "redis_url", "database_url"}
+    assert secret_fields(s) == {
+        "slack_bot_token",
+        "slack_app_token",
+        "slack_signing_secret",
+        "redis_url",
+        "database_url",
+    }
     # the index's own settings know their one secret, and never mention Slack
     assert secret_fields(IndexSettings.from_env(SECRETS_ENV)) == {"database_url"}
     assert not [f for f in IndexSettings.__dataclass_fields__ if "slack" in f or "redis" in f]

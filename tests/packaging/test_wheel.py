@@ -41,7 +41,9 @@ def test_prompts_load_from_an_installed_wheel_away_from_the_checkout(wheel: Path
         "print(json.dumps({'file': prompts.__file__, 'variables': list(p.variables), 'system': p.system[:40]}))"
     )
     env = {**os.environ, "PYTHONPATH": str(site)}
-    done = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60)
+    done = subprocess.run(
+        [sys.executable, "-c", code], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60
+    )
     assert done.returncode == 0, done.stderr
     loaded = json.loads(done.stdout)
     assert Path(loaded["file"]).is_relative_to(site), "the prompts came from the checkout, not the wheel"

@@ -476,7 +476,10 @@ def test_candidate_terms_take_the_rarest_within_the_budget(monkeypatch: pytest.M
 
 
 def test_copy_from_one_host_to_postgres_and_a_chroma_server(
-    pair: Pair, pg_url: str, chroma_server: int, embedder  # type: ignore[no-untyped-def]
+    pair: Pair,
+    pg_url: str,
+    chroma_server: int,
+    embedder,  # type: ignore[no-untyped-def]
 ) -> None:
     from ingest.copy import copy_index
 
