@@ -1,7 +1,7 @@
 """Load on the Slack bot in HTTP mode: many signed app_mention events at once over 127.0.0.1.
 
 Starts the production entry point (`newsbot serve --http`) in a subprocess, pointed (SLACK_API_URL) at
-the fake Slack Web API of tests/slack/slackfakes.py running in this process, which records every call.
+the fake Slack Web API of tests/support/fake_slack.py running in this process, which records every call.
 Sends ``--events`` signed ``app_mention`` events (distinct event ids, users and messages; questions from
 ../shared/data/realtimeqa/questions_dev.jsonl) from ``--concurrency`` threads released together, then
 waits for the answers. Prints and writes to benchmarks/results/slack-load-<timestamp>.json:
@@ -43,9 +43,9 @@ from typing import Any
 
 REPO = Path(__file__).resolve().parent.parent
 QUESTIONS = REPO.parent / "shared" / "data" / "realtimeqa" / "questions_dev.jsonl"
-sys.path.insert(0, str(REPO / "tests" / "slack"))
+sys.path.insert(0, str(REPO))
 
-from slackfakes import BOT_TOKEN, SIGNING_SECRET, FakeSlack, event_body, mention, sign  # noqa: E402
+from tests.support.fake_slack import BOT_TOKEN, SIGNING_SECRET, FakeSlack, event_body, mention, sign  # noqa: E402
 
 CHANNEL = "CLOAD"
 ACK_LIMIT_S = 3.0

@@ -9,7 +9,9 @@ import importlib.util
 import logging
 import os
 import shutil
-from collections.abc import Sequence
+import warnings
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -53,12 +55,31 @@ def onnx_available() -> bool:
 class Embedder:
     """Normalised sentence embeddings for passages and queries; load once per process."""
 
-    def __init__(self, model: Any, name: str, backend: str) -> None:
-        self.model = model
+    def __init__(self, name: str, backend: str, dim: int) -> None:
         self.name = name
         self.backend = backend
+        self.dim = dim
+
+    def embed(self, texts: Sequence[str], batch_size: int = 64) -> np.ndarray:
+        """Unit-length float32 vectors, one row per text."""
+        raise NotImplementedError
+
+    def embed_query(self, text: str) -> np.ndarray:
+        """One unit-length vector for a question."""
+        return self.embed([text])[0]
+
+    def count_tokens(self, texts: Sequence[str]) -> int:
+        """Word-piece tokens the model sees for these texts (after truncation)."""
+        raise NotImplementedError
+
+
+class SentenceTransformerEmbedder(Embedder):
+    """An embedder over a loaded ``SentenceTransformer`` (torch, or ONNX through optimum)."""
+
+    def __init__(self, model: Any, name: str, backend: str) -> None:
+        self.model = model
         dimension = getattr(model, "get_embedding_dimension", None) or model.get_sentence_embedding_dimension
-        self.dim = int(dimension())
+        super().__init__(name, backend, int(dimension()))
         # A private copy for counting: a fast tokenizer used from two threads at once panics
         # ("Already borrowed"), and the ingest counts tokens in its writer thread while encoding.
         self.tokenizer = copy.deepcopy(model.tokenizer)
@@ -72,10 +93,6 @@ class Embedder:
         )
         return np.asarray(vectors, dtype=np.float32)
 
-    def embed_query(self, text: str) -> np.ndarray:
-        """One unit-length vector for a question."""
-        return self.embed([text])[0]
-
     def count_tokens(self, texts: Sequence[str]) -> int:
         """Word-piece tokens the model sees for these texts (after truncation)."""
         limit = int(getattr(self.model, "max_seq_length", 256) or 256)
@@ -87,21 +104,28 @@ INT8_SUFFIX = "#int8"
 INT8_FILE = "onnx/model_qint8_avx512_vnni.onnx"
 
 
+def model_digest(source: Path) -> str:
+    """A content hash of the model folder (file names, sizes and bytes): the key of its cached exports."""
+    digest = hashlib.blake2b(digest_size=8)
+    for path in sorted(p for p in source.rglob("*") if p.is_file() and "onnx" not in p.relative_to(source).parts):
+        digest.update(f"{path.relative_to(source).as_posix()}\0{path.stat().st_size}\0".encode())
+        with path.open("rb") as f:
+            digest.update(hashlib.file_digest(f, "blake2b").digest())
+    return digest.hexdigest()
+
+
 def _onnx_copy(source: Path, cache_dir: Path) -> Path:
-    """The model exported to ONNX once, cached under the data dir (identical vectors, ~1.1-1.4x faster)."""
-    digest = hashlib.sha1(str(source.resolve()).encode()).hexdigest()[:10]
-    target = cache_dir / f"{source.name}-{digest}-onnx"
+    """The model exported to ONNX once per machine, keyed by its content (identical vectors, faster)."""
+    target = cache_dir / f"{source.name}-{model_digest(source)}-onnx"
     if (target / "onnx" / "model.onnx").exists():
         return target
-    from sentence_transformers import SentenceTransformer
-
     tmp = cache_dir / f".{target.name}.tmp{os.getpid()}"
     shutil.rmtree(tmp, ignore_errors=True)
     st_log = logging.getLogger("sentence_transformers")
     level = st_log.level
     st_log.setLevel(logging.ERROR)  # the export's "no model.onnx found" chatter is expected here
     try:
-        model = SentenceTransformer(str(source), backend="onnx", device="cpu")
+        model = _sentence_transformer(source, backend="onnx")
     finally:
         st_log.setLevel(level)
     model.save_pretrained(str(tmp))
@@ -117,13 +141,14 @@ def _int8_copy(onnx_dir: Path) -> Path:
     target = onnx_dir / INT8_FILE
     if target.exists():
         return target
-    from sentence_transformers import SentenceTransformer, export_dynamic_quantized_onnx_model
-
     tmp = onnx_dir.parent / f".{onnx_dir.name}-int8.tmp{os.getpid()}"
     shutil.rmtree(tmp, ignore_errors=True)
     shutil.copytree(onnx_dir, tmp)
-    model = SentenceTransformer(str(tmp), backend="onnx", device="cpu")
-    export_dynamic_quantized_onnx_model(model, "avx512_vnni", str(tmp))
+    model = _sentence_transformer(tmp, backend="onnx")
+    with _quiet():
+        from sentence_transformers import export_dynamic_quantized_onnx_model
+
+        export_dynamic_quantized_onnx_model(model, "avx512_vnni", str(tmp))
     try:
         os.replace(tmp / INT8_FILE, target)  # atomic: a half-written file is never used
     finally:
@@ -135,36 +160,54 @@ def load_embedder(name: str, backend: str = "auto", cache_dir: Path | None = Non
     """Load the embedding model, failing at once with a clear message if it cannot be loaded.
 
     ``backend``: ``onnx-int8`` (quantized: fastest, vectors within ~1% of fp32; its own model identity,
-    ``NAME#int8``), ``onnx`` or ``torch`` (identical fp32 vectors), or ``auto`` (fp32 ONNX when available)."""
-    import warnings
-
-    from sentence_transformers import SentenceTransformer
-    from transformers.utils import logging as hf_logging
-
+    ``NAME#int8``), ``onnx`` or ``torch`` (identical fp32 vectors), or ``auto`` (fp32 ONNX when available).
+    ONNX exports are made once into ``cache_dir`` and then run with onnxruntime directly (no torch import).
+    """
     path = resolve_model_path(name)
     if backend == "onnx-int8" and (cache_dir is None or not onnx_available()):
         raise ConfigError("NEWSBOT_EMBEDDING_BACKEND=onnx-int8 needs onnxruntime and optimum installed")
     use_onnx = backend in ("onnx", "onnx-int8") or (backend == "auto" and onnx_available() and cache_dir is not None)
-    hf_logging.set_verbosity_error()  # load-time deprecation and export chatter is not for users
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            if use_onnx and cache_dir is not None:
-                try:
-                    cache_dir.mkdir(parents=True, exist_ok=True)
-                    onnx_dir = _onnx_copy(path, cache_dir)
-                    if backend == "onnx-int8":
-                        _int8_copy(onnx_dir)
-                        model = SentenceTransformer(
-                            str(onnx_dir), backend="onnx", device="cpu", model_kwargs={"file_name": INT8_FILE}
-                        )
-                        return Embedder(model, name + INT8_SUFFIX, backend)
-                    return Embedder(SentenceTransformer(str(onnx_dir), backend="onnx", device="cpu"), name, "onnx")
-                except Exception as exc:  # an export failure is not fatal: torch gives the fp32 vectors
-                    if backend != "auto":
-                        raise
-                    log.warning("ONNX export of %s failed (%s); using torch", name, exc)
-            model = SentenceTransformer(str(path), device="cpu")
+        if use_onnx and cache_dir is not None:
+            try:
+                return _load_onnx(path, name, backend, cache_dir)
+            except Exception as exc:  # an export failure is not fatal: torch gives the fp32 vectors
+                if backend != "auto":
+                    raise
+                log.warning("ONNX export of %s failed (%s); using torch", name, exc)
+        return SentenceTransformerEmbedder(_sentence_transformer(path), name, "torch")
     except Exception as exc:  # a broken model folder is one clear line, whatever the library raises  # noqa: BLE001
         raise ConfigError(f"cannot load embedding model {name!r} ({backend}) from {path}: {exc}") from None
-    return Embedder(model, name, "torch")
+
+
+def _load_onnx(path: Path, name: str, backend: str, cache_dir: Path) -> Embedder:
+    """The cached ONNX export (made on first use), run directly when it is a plain mean-pooled model."""
+    from ingest.onnx_embedding import OnnxEmbedder, supports
+
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    onnx_dir = _onnx_copy(path, cache_dir)
+    int8 = backend == "onnx-int8"
+    file = _int8_copy(onnx_dir) if int8 else onnx_dir / "onnx" / "model.onnx"
+    identity, used = (name + INT8_SUFFIX, backend) if int8 else (name, "onnx")
+    if supports(onnx_dir):
+        return OnnxEmbedder(onnx_dir, file, identity, used)
+    kwargs = {"model_kwargs": {"file_name": INT8_FILE}} if int8 else {}
+    return SentenceTransformerEmbedder(_sentence_transformer(onnx_dir, backend="onnx", **kwargs), identity, used)
+
+
+@contextmanager
+def _quiet() -> Iterator[None]:
+    """The model libraries' load-time deprecation warnings and export chatter are not for users."""
+    from transformers.utils import logging as hf_logging
+
+    hf_logging.set_verbosity_error()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        yield
+
+
+def _sentence_transformer(path: Path, **kwargs: Any) -> Any:
+    with _quiet():
+        from sentence_transformers import SentenceTransformer
+
+        return SentenceTransformer(str(path), device="cpu", **kwargs)

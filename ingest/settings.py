@@ -121,7 +121,7 @@ class IndexSettings:
     embedding_model: str = DEFAULT_MODEL
     embedding_backend: str = "auto"  # auto | onnx-int8 | onnx | torch
     embedding_batch_size: int = 16
-    model_dir: Path | None = None  # where ONNX/int8 exports are cached (default: DATA_DIR/models)
+    model_dir: Path | None = None  # where ONNX/int8 exports are cached (default: one cache per machine)
     collection: str = "newsbot"
     chroma_host: str = ""
     chroma_port: int = 8000
@@ -136,8 +136,12 @@ class IndexSettings:
 
     @property
     def model_cache(self) -> Path:
-        """Where exported model variants are cached: NEWSBOT_MODEL_DIR, else the data dir's models/."""
-        return self.model_dir or Path(self.data_dir) / "models"
+        """Where exported model variants are cached: NEWSBOT_MODEL_DIR, else the user's cache folder
+        (``$XDG_CACHE_HOME/newsbot/models`` or ``~/.cache/newsbot/models``), shared by every data dir."""
+        if self.model_dir is not None:
+            return self.model_dir
+        base = os.environ.get("XDG_CACHE_HOME", "").strip() or str(Path.home() / ".cache")
+        return Path(base) / "newsbot" / "models"
 
     def with_overrides(self, **changes: object) -> Any:
         """A copy with some fields replaced (``None`` values are ignored), e.g. from CLI flags."""

@@ -136,10 +136,8 @@ def choose(
     other_coverage: float = 0.1,
 ) -> list[Candidate]:
     """The best sentences: up to three from the best sentence's article, then one from each of up to three
-    other articles that share enough of the question's words, skipping near-repeats and filler.
-    Measured on realtimeqa (225 questions, full corpus): quoting up to 3 articles (3 + 1 + 1 sentences)
-    cited the gold article for 73.6% of gold questions and held the gold answer in 64.8% of answers;
-    up to 4 articles (3 + 1 + 1 + 1): 86.8% and 69.2% (answer-in-article: 82.8 -> 88.8%, 65.7 -> 68.7%)."""
+    other articles that share enough of the question's words, skipping near-repeats and filler
+    (how the breadth was chosen: docs/architecture.md, "Benchmark history")."""
     if not ranked:
         return []
     lead = article_ids[ranked[0].passage]

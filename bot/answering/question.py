@@ -58,10 +58,6 @@ class ParsedQuestion:
     prediction: bool
     wh: str  # who | what | when | where | which | why | how many | how much | ... | "" (yes/no)
 
-    @property
-    def is_market(self) -> bool:
-        return bool(self.assets) and self.metric is not None
-
 
 def _metric(text: str) -> str | None:
     for name, pattern in _METRICS:

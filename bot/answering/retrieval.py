@@ -34,10 +34,9 @@ class Passage:
 
 @dataclass
 class Retrieval:
-    """The passages for a question, with the question's vector and timings."""
+    """The passages for a question, with the retrieval's timings."""
 
     passages: list[Passage]
-    query_vector: np.ndarray
     timings_ms: dict[str, float] = field(default_factory=dict)
 
 
@@ -134,7 +133,7 @@ class HybridRetriever:
                 p.score = (w.fusion * RRF_K * p.score + p.dense + w.cover * p.cover) * prior
             pool.sort(key=lambda p: -p.score)
         timings["fuse"] = (time.perf_counter() - t3) * 1e3
-        return Retrieval(pool[: self.k], vector, timings)
+        return Retrieval(pool[: self.k], timings)
 
     def _pool(
         self,

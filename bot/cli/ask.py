@@ -11,7 +11,7 @@ from typing import Annotated
 import typer
 
 from bot.cli._shared import AsOf, DataDir, JsonFlag, err, fail, load_settings, out, parse_date
-from ingest import InputError, NewsbotError
+from ingest import ConfigError, InputError, NewsbotError
 
 
 def ask_command(
@@ -29,7 +29,10 @@ def ask_command(
         if (question is None) == (batch is None):
             raise InputError("newsbot ask", "give either a QUESTION or --batch FILE")
         day = parse_date(as_of)
-        answerer = build_answerer(load_settings(data_dir))
+        settings = load_settings(data_dir)
+        if not settings.database_url and not (Path(settings.data_dir) / "newsbot.sqlite").is_file():
+            raise ConfigError(f"no index in {settings.data_dir}: run `newsbot ingest` first, or pass --data-dir")
+        answerer = build_answerer(settings)
         if batch is None:
             answer = answerer.ask(question or "", as_of=day)
             if as_json:
@@ -75,7 +78,10 @@ def chat_command(as_of: AsOf = None, data_dir: DataDir = None) -> None:
 
     try:
         day = parse_date(as_of)
-        answerer = build_answerer(load_settings(data_dir))
+        settings = load_settings(data_dir)
+        if not settings.database_url and not (Path(settings.data_dir) / "newsbot.sqlite").is_file():
+            raise ConfigError(f"no index in {settings.data_dir}: run `newsbot ingest` first, or pass --data-dir")
+        answerer = build_answerer(settings)
     except NewsbotError as exc:
         raise fail(exc) from None
     history: list[tuple[str, str]] = []

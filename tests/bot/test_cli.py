@@ -56,3 +56,12 @@ def test_ask_batch(ingested: Path, tmp_path: Path) -> None:
 def test_bad_as_of_is_one_clear_line(ingested: Path) -> None:
     result = runner.invoke(make_app(), ["ask", "Anything?", "--as-of", "next tuesday"])
     assert result.exit_code == 2 and "--as-of" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_ask_on_a_missing_data_dir_says_so_and_creates_nothing(tmp_path: Path) -> None:
+    typo = tmp_path / "dta"
+    result = runner.invoke(make_app(), ["ask", "Who proposed the fund?", "--data-dir", str(typo)])
+    assert result.exit_code == 2
+    [line] = result.stderr.strip().splitlines()
+    assert "no index in" in line and str(typo) in line and "newsbot ingest" in line
+    assert not typo.exists()

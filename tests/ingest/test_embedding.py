@@ -81,3 +81,58 @@ def test_auto_builds_new_indexes_in_int8_and_keeps_an_existing_index_variant(
 
     with pytest.raises(ConfigError, match="built with embedding model"):
         open_with_embedder(Settings(data_dir=isolated_env / "old", embedding_backend="onnx-int8"))
+
+
+TEXTS = [
+    "SoftBank's chief proposed a joint sovereign wealth fund.",
+    "Bitcoin traded near $108,000 in May.",
+    "A short one.",
+    "The Brackenford council debated the harbor ferry budget for three hours " * 30,  # over 256 tokens
+    "Ünïcödé, emoji 🚢 and CJK 東京 in one line.",
+]
+
+
+@pytest.mark.parametrize("backend", ["onnx", "onnx-int8"])
+def test_direct_onnx_vectors_equal_sentence_transformers(model_cache, backend: str) -> None:  # type: ignore[no-untyped-def]
+    from sentence_transformers import SentenceTransformer
+
+    from ingest.embedding import INT8_FILE
+    from ingest.onnx_embedding import OnnxEmbedder
+
+    direct = load_embedder("sentence-transformers/all-MiniLM-L6-v2", backend, cache_dir=model_cache)
+    assert isinstance(direct, OnnxEmbedder)  # onnxruntime and the tokenizer, without sentence-transformers
+    [export] = [p for p in model_cache.iterdir() if p.name.endswith("-onnx")]
+    kwargs = {"model_kwargs": {"file_name": INT8_FILE}} if backend == "onnx-int8" else {}
+    reference = SentenceTransformer(str(export), backend="onnx", device="cpu", **kwargs)
+    # Batches of mixed lengths, grouped the same way on both sides: int8's dynamic quantization scales
+    # activations per batch, so a vector depends (by ~1e-2) on its batch-mates in either implementation.
+    expected = reference.encode(TEXTS, batch_size=2, normalize_embeddings=True, convert_to_numpy=True)
+    got = direct.embed(TEXTS, batch_size=2)
+    assert got.shape == expected.shape == (5, 384)
+    assert np.abs(got - expected).max() <= 1e-5
+    assert np.abs(direct.embed_query(TEXTS[2]) - expected[2]).max() <= 1e-5
+    counted = sum(len(ids) for ids in reference.tokenizer(TEXTS, truncation=True, max_length=256)["input_ids"])
+    assert direct.count_tokens(TEXTS) == counted
+
+
+def test_the_export_is_cached_once_per_machine_keyed_by_content(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from bot.settings import Settings
+    from ingest.embedding import model_digest
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    a, b = Settings(data_dir=tmp_path / "a"), Settings(data_dir=tmp_path / "b")
+    assert a.model_cache == b.model_cache == tmp_path / "cache" / "newsbot" / "models"
+    assert Settings(data_dir=tmp_path / "a", model_dir=tmp_path / "mine").model_cache == tmp_path / "mine"
+    # the key follows the model's bytes, not its path: a copy shares the export, an edit does not
+    source = resolve_model_path("default")
+    copy = tmp_path / "copy"
+    for f in ("config.json", "modules.json", "tokenizer.json"):
+        copy.mkdir(exist_ok=True)
+        (copy / f).write_bytes((source / f).read_bytes())
+    twin = tmp_path / "twin"
+    twin.mkdir()
+    for f in copy.iterdir():
+        (twin / f.name).write_bytes(f.read_bytes())
+    assert model_digest(copy) == model_digest(twin)
+    (twin / "config.json").write_bytes((source / "config.json").read_bytes() + b" ")
+    assert model_digest(copy) != model_digest(twin)

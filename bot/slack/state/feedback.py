@@ -76,7 +76,8 @@ def citations_json(answer: Answer) -> str:
     )
 
 
-def _now() -> str:
+def now_iso() -> str:
+    """The current UTC time, to the second, as stored with each vote."""
     return datetime.now(UTC).isoformat(timespec="seconds")
 
 
@@ -100,7 +101,7 @@ class FeedbackStore:
                 "INSERT INTO answers VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     answer_id,
-                    _now(),
+                    now_iso(),
                     asker,
                     channel,
                     thread_ts or "",
@@ -124,7 +125,7 @@ class FeedbackStore:
             self._db.execute(
                 "INSERT INTO votes VALUES (?, ?, ?, ?) ON CONFLICT (answer_id, user) "
                 "DO UPDATE SET vote = excluded.vote, ts = excluded.ts",
-                (answer_id, user, vote, _now()),
+                (answer_id, user, vote, now_iso()),
             )
         return True
 

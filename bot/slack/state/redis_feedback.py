@@ -11,21 +11,16 @@ from __future__ import annotations
 
 import json
 import uuid
-from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, cast
 
 from bot.answering.answer import Answer
-from bot.slack.state.feedback import VOTES, citations_json
+from bot.slack.state.feedback import VOTES, citations_json, now_iso
 from bot.slack.state.redis import PREFIX, unavailable_on_outage
 
 if TYPE_CHECKING:
     import redis
 
 _EXPORT_FIELDS = ("asker", "channel", "question", "answer", "refused", "refusal_kind", "citations", "as_of")
-
-
-def _now() -> str:
-    return datetime.now(UTC).isoformat(timespec="seconds")
 
 
 def _thread(channel: str, thread_ts: str) -> str:
@@ -46,7 +41,7 @@ class RedisFeedbackStore:
         """Store an answer about to be posted; returns the id its feedback buttons carry."""
         answer_id = uuid.uuid4().hex[:16]
         record = {
-            "created": _now(),
+            "created": now_iso(),
             "asker": asker,
             "channel": channel,
             "thread_ts": thread_ts or "",
@@ -72,7 +67,7 @@ class RedisFeedbackStore:
             if not self._redis.exists(self._key("answer", answer_id)):
                 return False
             pipe = self._redis.pipeline(transaction=True)
-            pipe.hset(self._key("votes", answer_id), user, json.dumps({"vote": vote, "ts": _now()}))
+            pipe.hset(self._key("votes", answer_id), user, json.dumps({"vote": vote, "ts": now_iso()}))
             pipe.sadd(self._key("voted"), answer_id)
             pipe.execute()
         return True
