@@ -33,7 +33,13 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from bot.evaluation.runs import git_commit  # noqa: E402
-from bot.evaluation.scoring import contains_normalised, percentile  # noqa: E402
+from bot.evaluation.scoring import (  # noqa: E402
+    citation_precision,
+    contains_normalised,
+    first_sentence,
+    percentile,
+    reply_words,
+)
 
 DATA = REPO.parent / "shared" / "data" / "realtimeqa"
 KINDS = ("gold", "answer-in-article")
@@ -76,6 +82,9 @@ class Outcome:
     refused: bool = False
     latency_ms: float = 0.0
     retrieval_exposed: bool = True
+    first_ok: bool = False  # the reply's first sentence holds the gold answer
+    short_ok: bool | None = None  # the marked short answer matches the gold (None: the reply marks none)
+    words: int = 0  # words in the reply, citation marks not counted
 
 
 # ---- data ----------------------------------------------------------------------------------------
@@ -187,10 +196,20 @@ def newsbot_run(
                 answer.refused,
                 elapsed,
                 True,
+                contains_normalised(first_sentence(answer.text), q.answer),
+                _short_ok(getattr(answer, "short_answer", None), q.answer),
+                reply_words(answer.text) if not answer.refused else 0,
             )
         )
         _progress("newsbot", i, len(questions))
     return outcomes, ingest
+
+
+def _short_ok(short: str | None, gold: str) -> bool | None:
+    """Normalised gold contains the short answer or the reverse; None when no short answer is marked."""
+    if not short:
+        return None
+    return contains_normalised(gold, short) or contains_normalised(short, gold)
 
 
 def _dedupe(ids: Iterable[str]) -> list[str]:
@@ -277,6 +296,10 @@ def baseline_run(articles: list[dict[str, Any]], questions: list[Question], fold
                 contains_normalised(best, q.answer),
                 False,
                 elapsed,
+                True,
+                contains_normalised(best, q.answer),  # its reply is one sentence
+                None,
+                reply_words(best),
             )
         )
         _progress("baseline", i, len(questions))
@@ -303,12 +326,21 @@ def summarise(outcomes: Sequence[Outcome], questions: Sequence[Question]) -> dic
         n = len(rows)
         exposed = all(o.retrieval_exposed for o in rows) and kind != UNANSWERABLE
         lat = [o.latency_ms for o in rows]
+        answered = [o for o in rows if not o.refused]
+        words = [float(o.words) for o in answered]
+        precisions = [p for o in answered if (p := citation_precision(o.cited, gold[o.id])) is not None]
         out[kind] = {
             "questions": n,
             "hit@1": round(sum(bool(set(o.retrieved[:1]) & gold[o.id]) for o in rows) / n, 4) if exposed else None,
             "hit@5": round(sum(bool(set(o.retrieved[:5]) & gold[o.id]) for o in rows) / n, 4) if exposed else None,
             "citation_hit": round(sum(bool(set(o.cited) & gold[o.id]) for o in rows) / n, 4) if exposed else None,
             "answer_contains_gold": round(sum(o.answer_ok for o in rows) / n, 4),
+            "first_sentence_contains_gold": round(sum(o.first_ok for o in answered) / n, 4),
+            "short_answer_right": _share([o.short_ok for o in answered], n) if kind != UNANSWERABLE else None,
+            "words_p50": round(percentile(words, 50), 1) if words else None,
+            "words_p90": round(percentile(words, 90), 1) if words else None,
+            "articles_cited": round(sum(len(set(o.cited)) for o in answered) / len(answered), 2) if answered else None,
+            "citation_precision": _mean(precisions) if exposed and precisions else None,
             "refusal_rate": round(sum(o.refused for o in rows) / n, 4),
             "latency_p50_ms": round(percentile(lat, 50), 1),
             "latency_p95_ms": round(percentile(lat, 95), 1),
@@ -316,11 +348,26 @@ def summarise(outcomes: Sequence[Outcome], questions: Sequence[Question]) -> dic
     return out
 
 
+def _share(flags: Sequence[bool | None], n: int) -> float | None:
+    """Share of ``n`` questions whose flag is True; None when no question has a flag at all."""
+    return round(sum(bool(f) for f in flags) / n, 4) if any(f is not None for f in flags) else None
+
+
+def _mean(values: Sequence[float]) -> float:
+    return round(sum(values) / len(values), 4)
+
+
 METRICS = (
     "hit@1",
     "hit@5",
     "citation_hit",
     "answer_contains_gold",
+    "first_sentence_contains_gold",
+    "short_answer_right",
+    "words_p50",
+    "words_p90",
+    "articles_cited",
+    "citation_precision",
     "refusal_rate",
     "latency_p50_ms",
     "latency_p95_ms",
@@ -341,7 +388,9 @@ def ratios(newsbot: dict[str, dict], baseline: dict[str, dict]) -> dict[str, dic
 def _fmt(metric: str, value: float | None) -> str:
     if value is None:
         return "–"
-    return f"{value:.0f}" if metric.startswith("latency") else f"{100 * value:.1f}%"
+    if metric.startswith(("latency", "words")):
+        return f"{value:.0f}"
+    return f"{value:.2f}" if metric == "articles_cited" else f"{100 * value:.1f}%"
 
 
 def print_table(newsbot: dict[str, dict], baseline: dict[str, dict] | None) -> None:
@@ -423,6 +472,13 @@ def main(argv: Sequence[str] | None = None) -> int:
             "citation_hit": "newsbot: gold among the answer's citations; "
             "baseline: the article its answer sentence came from",
             "gold": "gold ids widened to every article id with identical text",
+            "first_sentence_contains_gold": "the reply up to its first [n] mark holds the gold answer (share of "
+            "all questions of the kind; the baseline's reply is one sentence)",
+            "short_answer_right": "normalised gold contains the marked short answer or the reverse; "
+            "None while the reply marks no short answer",
+            "words_p50/p90": "words in non-refused replies, citation marks not counted",
+            "articles_cited": "distinct articles cited per non-refused answer",
+            "citation_precision": "mean over non-refused answers of cited gold articles / cited articles",
             "all": "the answerable questions (gold and answer-in-article); not-in-index is reported apart",
             UNANSWERABLE: "slice mode: questions none of whose gold articles is in the slice; refusing is "
             "honest there (higher is better), answer contains gold means another article held it",

@@ -27,6 +27,9 @@ def print_scorecard(metrics: dict[str, Any], console: Console) -> None:
     table.add_column("value", justify="right")
     table.add_row("cases passed", f"{metrics['passed']}/{metrics['cases']} ({pct(metrics['pass_rate'])})")
     table.add_row("answer accuracy", f"{pct(metrics['answer_accuracy'])} of {metrics['answer_cases']}")
+    table.add_row("first sentence holds the answer", pct(metrics.get("first_sentence_accuracy")))
+    table.add_row("words per reply p50 / p90", _words(metrics.get("words_per_reply") or {}))
+    table.add_row("articles cited per answer", _number(metrics.get("articles_per_answer")))
     table.add_row("citation hit rate", f"{pct(metrics['citation_hit_rate'])} of {metrics['citation_cases']}")
     table.add_row("citation precision", f"{pct(metrics['citation_precision'])} of {metrics['judged_citations']} cited")
     table.add_row("wrongly refused", f"{metrics['wrongly_refused']} of {metrics['answerable_cases']} answerable")
@@ -184,3 +187,11 @@ def eval_command(
 def register(app: typer.Typer) -> None:
     """Add ``newsbot eval`` to the app."""
     app.command("eval")(eval_command)
+
+
+def _words(words: dict[str, float | None]) -> str:
+    return f"{_number(words.get('p50'))} / {_number(words.get('p90'))}"
+
+
+def _number(value: float | None) -> str:
+    return "–" if value is None else f"{value:g}"

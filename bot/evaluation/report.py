@@ -78,6 +78,15 @@ def _scorecard(m: dict[str, Any]) -> str:
     rows = [
         _row("Cases passed", f"{m.get('passed', 0)} / {m.get('cases', 0)} ({pct(m.get('pass_rate'))})"),
         _row("Answer accuracy", f"{pct(m.get('answer_accuracy'))} of {m.get('answer_cases', 0)}"),
+        _row("First sentence holds the answer", pct(m.get("first_sentence_accuracy"))),
+        _row(
+            "Words per reply p50 / p90",
+            " / ".join("–" if v is None else f"{v:g}" for v in (m.get("words_per_reply") or {}).values()) or "–",
+        ),
+        _row(
+            "Articles cited per answer",
+            "–" if m.get("articles_per_answer") is None else f"{m['articles_per_answer']:g}",
+        ),
         _row("Citation hit rate", f"{pct(m.get('citation_hit_rate'))} of {m.get('citation_cases', 0)}"),
         _row(
             "Citation precision",

@@ -68,6 +68,27 @@ def contains_normalised(haystack: str, needle: str) -> bool:
     return f" {n} " in f" {normalise(haystack)} "
 
 
+_FIRST_CITED = re.compile(r"^.*?\[\d+\]", re.DOTALL)
+_CITATION_MARK = re.compile(r"\s*\[\d+\]")
+
+
+def first_sentence(reply: str) -> str:
+    """The reply's lead: its text up to the first ``[n]`` citation mark (the whole reply if it has none)."""
+    found = _FIRST_CITED.match(reply.strip())
+    return found.group(0) if found else reply.strip()
+
+
+def reply_words(reply: str) -> int:
+    """Words a person reads in the reply, citation marks not counted."""
+    return len(_CITATION_MARK.sub("", reply).split())
+
+
+def citation_precision(cited: Sequence[str], gold: set[str]) -> float | None:
+    """Share of the distinct cited articles that are gold articles (None when nothing is cited)."""
+    distinct = set(cited)
+    return len(distinct & gold) / len(distinct) if distinct else None
+
+
 def _quote_supports(quote: str, answers: Sequence[str], evidence: str) -> bool:
     """A cited passage is precise when it contains an expected answer or overlaps the evidence."""
     if any(contains_normalised(quote, a) for a in answers):
@@ -105,6 +126,9 @@ class CaseResult:
     error: str | None = None
     source: str = ""
     history: list[list[str]] = field(default_factory=list)
+    first_sentence_ok: bool | None = None  # the reply's lead holds an expected answer (None: nothing to judge)
+    words: int | None = None  # words in a non-refused reply, citation marks not counted
+    articles_cited: int | None = None  # distinct articles a non-refused reply cites
 
     @property
     def refused(self) -> bool:
@@ -227,8 +251,18 @@ def score_case(
     if (answers or e.evidence) and not answer.refused:
         result.judged_citations = len(citations)
         result.precise_citations = sum(_quote_supports(str(c.get("quote", "")), answers, e.evidence) for c in citations)
+    if not answer.refused:
+        _measure_directness(result, text, citations, e.answer_contains)
     result.passed = all(result.checks.values())
     return result
+
+
+def _measure_directness(result: CaseResult, text: str, citations: list[Any], answers: Sequence[str]) -> None:
+    """Words, articles cited, and whether the lead sentence holds an expected answer."""
+    result.words = reply_words(text)
+    result.articles_cited = len({c.get("article_id") for c in citations})
+    if answers:
+        result.first_sentence_ok = any(contains_normalised(first_sentence(text), a) for a in answers)
 
 
 def describe_result(result: CaseResult) -> str:
@@ -307,9 +341,18 @@ def compute_metrics(results: Sequence[CaseResult]) -> dict[str, Any]:
     for k in by_kind.values():
         k["pass_rate"] = _rate(k["passed"], k["cases"])
         k["accuracy"] = _rate(k["answer_hits"], k["answer_cases"])
+    judged_leads = [r.first_sentence_ok for r in results if r.first_sentence_ok is not None]
+    words = [float(r.words) for r in results if r.words is not None]
+    cited = [r.articles_cited for r in results if r.articles_cited is not None]
     return {
         "cases": len(results),
         "passed": sum(r.passed for r in results),
+        "first_sentence_accuracy": _rate(sum(judged_leads), len(judged_leads)),
+        "words_per_reply": {
+            "p50": round(percentile(words, 50), 1) if words else None,
+            "p90": round(percentile(words, 90), 1) if words else None,
+        },
+        "articles_per_answer": round(sum(cited) / len(cited), 2) if cited else None,
         "pass_rate": _rate(sum(r.passed for r in results), len(results)),
         "answer_accuracy": _rate(sum(r.checks["answer"] for r in with_answer), len(with_answer)),
         "answer_cases": len(with_answer),

@@ -202,3 +202,38 @@ def test_percentile_and_thresholds() -> None:
     misses = check_thresholds(metrics, {"min_accuracy": 0.6, "min_citation_hit": 0.9, "max_wrongly_refused": 0})
     assert len(misses) == 2 and "answer_accuracy 0.500 is below min_accuracy 0.600" in misses[0]
     assert check_thresholds(metrics, {"min_pass_rate": 0.9}) == []
+
+
+def test_directness_helpers_read_the_lead_words_and_precision() -> None:
+    from bot.evaluation.scoring import citation_precision, first_sentence, reply_words
+
+    reply = "Masayoshi Son proposed the fund [1]. Other leaders, e.g. Mr. Ishiba, were keen [2]."
+    assert first_sentence(reply) == "Masayoshi Son proposed the fund [1]"
+    assert first_sentence("No marks here. Two sentences.") == "No marks here. Two sentences."
+    assert reply_words(reply) == 12  # the [n] marks are not words a person reads
+    assert citation_precision(["a1", "a2", "a2", "a3"], {"a1"}) == pytest.approx(1 / 3)
+    assert citation_precision([], {"a1"}) is None
+
+
+def test_scorecard_measures_directness_not_only_containment() -> None:
+    lead = Case(id="lead", question="Who proposed the fund?", as_of=DAY, expect=Expect(answer_contains=("Son",)))
+    buried = Case(id="buried", question="Who proposed it?", as_of=DAY, expect=Expect(answer_contains=("Son",)))
+    refused = Case(id="refused", question="BTC now?", as_of=DAY, expect=Expect(refused=True))
+    results = [
+        score_case(lead, Answer("q", DAY, "Masayoshi Son proposed it [1].", [cite()]), 5.0),
+        score_case(
+            buried,
+            Answer(
+                "q", DAY, "A fund was discussed at length by many [1]. Son proposed it [2].", [cite(1), cite(2, "a2")]
+            ),
+            5.0,
+        ),
+        score_case(refused, Answer("q", DAY, "No data after May 25.", [], Refusal("after_snapshot", "2025-05-25")), 5.0),
+    ]
+    assert [r.passed for r in results[:2]] == [True, True]  # both contain the answer somewhere...
+    assert [r.first_sentence_ok for r in results] == [True, False, None]  # ...only one leads with it
+    assert [r.words for r in results] == [4, 11, None] and [r.articles_cited for r in results] == [1, 2, None]
+    metrics = compute_metrics(results)
+    assert metrics["first_sentence_accuracy"] == 0.5
+    assert metrics["words_per_reply"] == {"p50": 7.5, "p90": 10.3}
+    assert metrics["articles_per_answer"] == 1.5
