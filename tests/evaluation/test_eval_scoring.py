@@ -228,7 +228,9 @@ def test_scorecard_measures_directness_not_only_containment() -> None:
             ),
             5.0,
         ),
-        score_case(refused, Answer("q", DAY, "No data after May 25.", [], Refusal("after_snapshot", "2025-05-25")), 5.0),
+        score_case(
+            refused, Answer("q", DAY, "No data after May 25.", [], Refusal("after_snapshot", "2025-05-25")), 5.0
+        ),
     ]
     assert [r.passed for r in results[:2]] == [True, True]  # both contain the answer somewhere...
     assert [r.first_sentence_ok for r in results] == [True, False, None]  # ...only one leads with it
