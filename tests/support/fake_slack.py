@@ -176,18 +176,24 @@ class FakeSlack:
         else:
             return 404, {}, {"ok": False, "error": "not_found"}
         with self._lock:
-            self.calls.append(Call(method, body, token))
-            self._lock.notify_all()
             pending = self._rate_limits.get(method)
-            if pending:
-                retry_after = pending.pop(0)
-                return 429, {"Retry-After": str(retry_after)}, {"ok": False, "error": "ratelimited"}
+            retry_after = pending.pop(0) if pending else None
+        if retry_after is not None:
+            self._record(Call(method, body, token))
+            return 429, {"Retry-After": str(retry_after)}, {"ok": False, "error": "ratelimited"}
         if method == "response_url":
+            self._record(Call(method, body, token))
             return 200, {}, b"ok"
         expected = APP_TOKEN if method == "apps.connections.open" else BOT_TOKEN
-        if token != expected:
-            return 200, {}, {"ok": False, "error": "invalid_auth"}
-        return 200, {}, self._respond(method, body)
+        response = {"ok": False, "error": "invalid_auth"} if token != expected else self._respond(method, body)
+        # recorded once its effects (a posted message in its thread) are visible: wait_for() never races them
+        self._record(Call(method, body, token))
+        return 200, {}, response
+
+    def _record(self, call: Call) -> None:
+        with self._lock:
+            self.calls.append(call)
+            self._lock.notify_all()
 
     def _respond(self, method: str, body: dict[str, Any]) -> dict[str, Any]:
         ok: dict[str, Any] = {"ok": True}
