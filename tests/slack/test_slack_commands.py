@@ -122,3 +122,29 @@ def test_assistant_thread_gets_prompts_and_status(make_bot, fake_slack):
     assert status["status"] == "Searching the news…"
     assert "reactions.add" not in fake_slack.methods()
     assert answerer.calls[0]["history"] == []  # the greeting is not part of the conversation
+
+
+def test_a_vote_without_a_user_is_not_stored(make_bot, fake_slack, settings):
+    bot = make_bot(FakeAnswerer())
+    bot.event(message("who proposed the fund?", channel="D9", ts="1748300020.000100"))
+    [posted] = fake_slack.wait_for("chat.postMessage")
+    actions = next(b for b in posted["blocks"] if b["type"] == "actions")
+    value = actions["elements"][0]["value"]
+    assert bot.click("feedback_up", value, user="").status == 200  # acked, then ignored
+    assert bot.click("feedback_down", value, user="U7").status == 200
+    [thanks] = fake_slack.wait_for("response_url")
+    assert "Thanks" in thanks["text"]
+    from bot.slack.state.feedback import open_feedback
+
+    assert [(r["user"], r["vote"]) for r in open_feedback(settings.data_dir).export()] == [("U7", "down")]
+    assert len(fake_slack.calls_to("response_url")) == 1
+
+
+def test_slash_command_ack_clips_a_huge_question(make_bot, fake_slack):
+    answerer = FakeAnswerer()
+    bot = make_bot(answerer)
+    question = "why " * 10_000
+    ack = bot.command(question).json()
+    assert len(ack["text"]) < 400 and ack["text"].rstrip("_").endswith("…")
+    fake_slack.wait_for("response_url")
+    assert answerer.calls[0]["question"] == question.strip()  # only the echo is clipped

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from typing import Any
 
@@ -9,14 +10,20 @@ from slack_bolt import App
 
 from bot.slack.blocks import FEEDBACK_DOWN, FEEDBACK_UP
 
+log = logging.getLogger(__name__)
+
 
 def _vote(vote: str, ack: Callable[[], None], body: dict[str, Any], action: dict[str, Any], context: Any) -> None:
     ack()
+    user = str((body.get("user") or {}).get("id") or "")
+    if not user:
+        log.info("Ignoring a %s vote with no user", vote)
+        return  # a vote must belong to someone: never stored as user ""
     bot = context["deps"].responder
     bot.submit(
         bot.vote,
         answer_id=str(action.get("value", "")),
-        user=body.get("user", {}).get("id", ""),
+        user=user,
         vote=vote,
         response_url=body.get("response_url"),
     )

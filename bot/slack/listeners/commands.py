@@ -8,12 +8,13 @@ from typing import Any
 
 from slack_bolt import App
 
-from bot.slack.blocks import escape, visible
+from bot.slack.blocks import clip, escape, visible
 from bot.slack.listeners.deps import Deps
 from bot.slack.text import INDEX_DOWN, SLASH_USAGE, parse_command
 from ingest import IndexUnavailable
 
 log = logging.getLogger(__name__)
+MAX_ECHO_CHARS = 300
 
 
 def on_news(ack: Callable[..., None], command: dict[str, Any], context: Any) -> None:
@@ -35,7 +36,8 @@ def on_news(ack: Callable[..., None], command: dict[str, Any], context: Any) -> 
         ack(response_type="ephemeral", text=bot.rate_limited_text(user))
         return
     where = " (the answer will be posted to the channel)" if public else ""
-    ack(response_type="ephemeral", text=f":mag: Searching the news for: _{escape(visible(question))}_{where}")
+    shown = clip(visible(question), MAX_ECHO_CHARS)  # a 40,000-character question is not echoed whole
+    ack(response_type="ephemeral", text=f":mag: Searching the news for: _{escape(shown)}_{where}")
     bot.submit(
         bot.answer_command,
         question=question,
