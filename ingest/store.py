@@ -462,5 +462,12 @@ def embedding_backend(settings: IndexSettings) -> str:
 
 def open_with_embedder(settings: IndexSettings) -> tuple[Index, Embedder]:
     """Load the configured embedding model, then open the index built with it."""
+    try:
+        settings.model_cache.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ConfigError(
+            f"cannot create the model cache {settings.model_cache} ({exc.strerror or exc}); "
+            "set NEWSBOT_MODEL_DIR to a writable folder"
+        ) from None
     embedder = load_embedder(settings.embedding_model, embedding_backend(settings), cache_dir=settings.model_cache)
     return open_index(settings, model=embedder.name, dim=embedder.dim), embedder

@@ -65,3 +65,17 @@ def test_ask_on_a_missing_data_dir_says_so_and_creates_nothing(tmp_path: Path) -
     [line] = result.stderr.strip().splitlines()
     assert "no index in" in line and str(typo) in line and "newsbot ingest" in line
     assert not typo.exists()
+
+
+def test_an_unwritable_model_cache_is_one_line_naming_the_setting(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("x")
+    monkeypatch.setenv("NEWSBOT_MODEL_DIR", str(blocker / "models"))
+    articles = tmp_path / "a.jsonl"
+    articles.write_text(json.dumps({"id": "a", "title": "T", "published": "2025-05-20", "text": "A ferry."}) + "\n")
+    result = runner.invoke(make_app(), ["ingest", str(articles), "--quiet"])
+    assert result.exit_code == 2
+    [line] = result.stderr.strip().splitlines()
+    assert "cannot create the model cache" in line and "NEWSBOT_MODEL_DIR" in line
