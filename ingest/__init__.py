@@ -26,7 +26,7 @@ from ingest.settings import (
     secret_values,
 )
 from ingest.snapshots import find_assets
-from ingest.store import Index, open_catalog, open_index, open_with_embedder
+from ingest.store import Index, open_catalog, open_index, open_with_embedder, require_index
 
 __all__ = [
     "Catalog",
@@ -49,6 +49,7 @@ __all__ = [
     "find_dates",
     "keywords",
     "open_catalog",
+    "require_index",
     "open_index",
     "open_with_embedder",
     "public_settings",

@@ -38,6 +38,7 @@ from ingest.models import Article, Chunk, Snapshot
 from ingest.settings import IndexSettings
 from ingest.vectors import ChromaVectors, date_ordinal, one_line
 
+DATABASE_FILE = "newsbot.sqlite"  # the SQLite catalog inside the data dir
 log = logging.getLogger(__name__)
 
 # Ingest stops before a batch when less than this is free: on a really full disk embedded Chroma's
@@ -418,10 +419,16 @@ def open_database(settings: IndexSettings) -> Database:
         return connect_postgres(settings.database_url)
     data_dir = Path(settings.data_dir)
     try:
-        return connect(data_dir / "newsbot.sqlite")
+        return connect(data_dir / DATABASE_FILE)
     except (sqlite3.Error, OSError) as exc:
         problem = storage_problem(exc, data_dir) or one_line(exc)
         raise NewsbotError(f"cannot open the index database in {data_dir}: {problem}") from exc
+
+
+def require_index(settings: IndexSettings) -> None:
+    """Fail in one line, creating nothing, when the data dir holds no index (a mistyped --data-dir)."""
+    if not settings.database_url and not (Path(settings.data_dir) / DATABASE_FILE).is_file():
+        raise ConfigError(f"no index in {settings.data_dir}: run `newsbot ingest` first, or pass --data-dir")
 
 
 def open_catalog(settings: IndexSettings) -> Catalog:

@@ -6,12 +6,15 @@ import json
 import sys
 from datetime import date
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from bot.cli._shared import AsOf, DataDir, JsonFlag, err, fail, load_settings, out, parse_date
-from ingest import ConfigError, InputError, NewsbotError
+from ingest import InputError, NewsbotError, require_index
+
+if TYPE_CHECKING:
+    from bot.answering.chain import Answerer
 
 
 def ask_command(
@@ -22,17 +25,13 @@ def ask_command(
     batch: Annotated[Path | None, typer.Option("--batch", help="JSON lines of {id, question, as_of}.")] = None,
 ) -> None:
     """Answer one question (or a batch) with cited passages, or refuse honestly."""
-    from bot.answering.chain import build_answerer
     from bot.cli.render import print_answer
 
     try:
         if (question is None) == (batch is None):
             raise InputError("newsbot ask", "give either a QUESTION or --batch FILE")
         day = parse_date(as_of)
-        settings = load_settings(data_dir)
-        if not settings.database_url and not (Path(settings.data_dir) / "newsbot.sqlite").is_file():
-            raise ConfigError(f"no index in {settings.data_dir}: run `newsbot ingest` first, or pass --data-dir")
-        answerer = build_answerer(settings)
+        answerer = _open_answerer(data_dir)
         if batch is None:
             answer = answerer.ask(question or "", as_of=day)
             if as_json:
@@ -44,6 +43,15 @@ def ask_command(
     except NewsbotError as exc:
         raise fail(exc) from None
     raise typer.Exit(1 if failed else 0)
+
+
+def _open_answerer(data_dir: Path | None) -> Answerer:
+    """The answering chain over an existing index (one line, nothing created, when there is none)."""
+    from bot.answering.chain import build_answerer
+
+    settings = load_settings(data_dir)
+    require_index(settings)
+    return build_answerer(settings)
 
 
 def _run_batch(answerer, path: Path, default_as_of: date | None) -> int:  # type: ignore[no-untyped-def]
@@ -73,15 +81,11 @@ def _run_batch(answerer, path: Path, default_as_of: date | None) -> int:  # type
 
 def chat_command(as_of: AsOf = None, data_dir: DataDir = None) -> None:
     """A terminal conversation with follow-up questions; empty line or Ctrl-D to quit."""
-    from bot.answering.chain import build_answerer
     from bot.cli.render import print_answer
 
     try:
         day = parse_date(as_of)
-        settings = load_settings(data_dir)
-        if not settings.database_url and not (Path(settings.data_dir) / "newsbot.sqlite").is_file():
-            raise ConfigError(f"no index in {settings.data_dir}: run `newsbot ingest` first, or pass --data-dir")
-        answerer = build_answerer(settings)
+        answerer = _open_answerer(data_dir)
     except NewsbotError as exc:
         raise fail(exc) from None
     history: list[tuple[str, str]] = []
