@@ -27,6 +27,7 @@ from ingest.settings import (
 )
 from ingest.snapshots import find_assets
 from ingest.store import Index, open_catalog, open_index, open_with_embedder, require_index
+from ingest.structure import Unit, sentence_units, without_dateline
 
 __all__ = [
     "Catalog",
@@ -42,6 +43,7 @@ __all__ = [
     "InputError",
     "NewsbotError",
     "SnapshotRow",
+    "Unit",
     "copy_index",
     "env_int",
     "estimate_records",
@@ -60,5 +62,7 @@ __all__ = [
     "secret_fields",
     "secret_values",
     "sentence_spans",
+    "sentence_units",
     "split_sentences",
+    "without_dateline",
 ]

@@ -7,7 +7,7 @@ import re
 # Words that end with a period but rarely end a sentence.
 _ABBREVIATIONS = frozenset(
     """mr mrs ms dr prof sr jr st mt ft gen gov sen rep rev col lt sgt capt cmdr adm pres vs etc inc corp co
-    ltd jan feb mar apr jun jul aug sep sept oct nov dec no nos fig approx est dept univ ave blvd rd""".split()
+    ltd v jan feb mar apr jun jul aug sep sept oct nov dec no nos fig approx est dept univ ave blvd rd""".split()
 )
 # A line break ends a sentence (headlines, list items) unless the next line goes on in lower case:
 # newswire text is hard-wrapped at ~65 characters mid-sentence.

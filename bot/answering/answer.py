@@ -28,6 +28,20 @@ class Citation:
 
 
 @dataclass(frozen=True)
+class AlsoReported:
+    """Another article reporting the answer's fact (``agrees``) or giving a different one for it."""
+
+    article_id: str
+    title: str
+    source: str
+    published: str  # ISO date
+    url: str
+    quote: str  # the verbatim sentence that reports it
+    short_answer: str  # what this article says: the same short answer, or its different one
+    agrees: bool = True
+
+
+@dataclass(frozen=True)
 class Refusal:
     """Why the question was not answered, and the newest data that was available."""
 
@@ -49,6 +63,8 @@ class Answer:
     timings_ms: dict[str, float] = field(default_factory=dict)
     retrieved: list[str] = field(default_factory=list)  # article ids retrieved, best first (for evaluation)
     relevance: float | None = None  # the best passage's relevance (None: decided before retrieval)
+    short_answer: str = ""  # the name, number, date or phrase asked for, as it stands in the first sentence
+    also_reported: list[AlsoReported] = field(default_factory=list)
 
     @property
     def refused(self) -> bool:
@@ -59,12 +75,14 @@ class Answer:
         return {
             "question": self.question,
             "as_of": self.as_of.isoformat(),
+            "short_answer": self.short_answer,
             "answer": self.text,
             "refused": self.refused,
             "refusal": asdict(self.refusal) if self.refusal else None,
             "citations": [
                 {k: v for k, v in asdict(c).items() if k not in {"chunk_id", "start", "end"}} for c in self.citations
             ],
+            "also_reported": [asdict(r) for r in self.also_reported],
             "standalone_question": self.standalone_question or self.question,
             "answerer": self.answerer,
             "timings_ms": {k: round(v, 1) for k, v in self.timings_ms.items()},

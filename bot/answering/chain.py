@@ -16,9 +16,10 @@ from typing import Any
 
 from langchain_core.runnables import Runnable, RunnableLambda
 
-from bot.answering.answer import Answer, Citation, Refusal
+from bot.answering.answer import AlsoReported, Answer, Citation, Refusal
+from bot.answering.answer_type import Slot, slot
 from bot.answering.citations import citation_from_passage, citation_from_snapshot
-from bot.answering.extractive import Candidate, candidates, choose
+from bot.answering.extractive import CANDIDATE_PASSAGES, Candidate, Reply, candidates, compose
 from bot.answering.followup import History, rewrite_followup
 from bot.answering.overlap import question_weights
 from bot.answering.question import ParsedQuestion, parse_question
@@ -226,7 +227,8 @@ class Answerer:
         if retrieved.retrieval is None:
             return self._result(turn, "Ask me a question about the news.", [], Refusal("no_evidence", coverage.last))
         passages = retrieved.retrieval.passages
-        found = candidates(turn.parsed, passages, retrieved.weights)
+        wanted = slot(turn.parsed.text, [p.chunk.text for p in passages[:CANDIDATE_PASSAGES]])
+        found = candidates(wanted, passages, retrieved.weights)
         ranked = sorted(found, key=lambda c: -c.score)
         best = max((relevance(passages[c.passage].dense, c.coverage) for c in ranked), default=0.0)
         if best < self.settings.min_relevance:
@@ -241,16 +243,18 @@ class Answerer:
                 text, citations = drafted
                 name = getattr(self.llm, "model_name", "") or "llm"
                 return self._result(turn, text, citations, None, answerer=name, relevance=best)
-        return self._extractive(turn, passages, ranked, best)
+        return self._extractive(turn, wanted, passages, ranked, best)
 
     def _extractive(
-        self, turn: Understood, passages: Sequence[Passage], ranked: Sequence[Candidate], best: float
+        self, turn: Understood, wanted: Slot, passages: Sequence[Passage], ranked: Sequence[Candidate], best: float
     ) -> Answer:
-        chosen = choose(list(ranked), [p.chunk.article_id for p in passages])
+        reply = compose(wanted, ranked, [p.chunk.article_id for p in passages])
+        if reply is None:
+            return self._result(turn, "", [], None, relevance=best)
         numbers: dict[int, int] = {}
         citations: list[Citation] = []
         parts: list[str] = []
-        for c in chosen:
+        for c in sorted([reply.direct, *reply.support], key=lambda c: (c is not reply.direct, c.start)):
             if c.passage not in numbers:
                 numbers[c.passage] = len(numbers) + 1
                 citations.append(citation_from_passage(numbers[c.passage], passages[c.passage], c.text, c.start, c.end))
@@ -262,7 +266,30 @@ class Answerer:
                 quote = chunk.text[start - chunk.start : end - chunk.start]
                 citations[n] = replace(prev, quote=quote, start=start, end=end)
             parts.append(f"{c.text} [{numbers[c.passage]}]")
-        return self._result(turn, " ".join(parts), citations, None, relevance=best)
+        answer = self._result(turn, " ".join(parts), citations, None, relevance=best)
+        answer.short_answer = reply.direct.text[reply.short[0] : reply.short[1]] if reply.short else ""
+        answer.also_reported = _also_reported(reply, passages)
+        return answer
+
+
+def _also_reported(reply: Reply, passages: Sequence[Passage]) -> list[AlsoReported]:
+    """The other articles that report the direct answer's fact, or a different figure or name for it."""
+    out = []
+    for report in reply.reports:
+        chunk = passages[report.candidate.passage].chunk
+        out.append(
+            AlsoReported(
+                chunk.article_id,
+                chunk.title,
+                chunk.source,
+                chunk.published.isoformat(),
+                chunk.url,
+                report.candidate.text,
+                report.short,
+                report.agrees,
+            )
+        )
+    return out
 
 
 def _bounded(question: str) -> str:

@@ -1,57 +1,27 @@
-"""The default answerer: picks the sentences that answer the question and quotes them verbatim.
+"""The default answerer: finds the one sentence that answers the question and quotes it verbatim.
 
-No model download, no API key, deterministic. Each sentence of the top passages is scored by how much
-of the question it covers (idf-weighted, the question's last sentence counting double) on its own and
-with its neighbours, whether it holds the kind of thing asked for (a name for "who", a number for "how
-many", a date for "when") that the question does not already say, and its passage's closeness to the
-question and rank. (Re-encoding sentences to compare their meaning gained 1.4 points of answer accuracy
-on the realtimeqa slice for ~150 ms a question: not worth it against the latency target.)
+No model download, no API key, deterministic. Each prose sentence of the top passages (headings, list
+items, bylines, captions and "Read more" lines are structure, never quoted) is scored by how much of
+the question it covers — the question's own sentence most — on its own and with its neighbours, whether
+it holds the kind of thing asked for (a name for "who", a number for "how many", a date for "when")
+that the question does not already say, and its passage's closeness to the question and rank. The
+best sentence is the direct answer; its short answer is the span of the asked kind nearest the
+question's words; up to two more sentences of the same article support it; other articles holding
+the same short answer are "also reported", and those giving a different one for the same statement
+disagree.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
+from bot.answering.answer_type import Slot
 from bot.answering.overlap import coverage, stems
-from bot.answering.question import ParsedQuestion
 from bot.answering.retrieval import Passage
-from ingest import sentence_spans
+from ingest import sentence_units, without_dateline
 
-_NAME = re.compile(r"(?<!^)(?<![.!?]\s)\b[A-Z][\w'’\-]+(?:\s+(?:of\s+|the\s+|[A-Z]\.\s*)?[A-Z][\w'’\-]+)*")
-_NUMBER = re.compile(
-    r"[$€£]\s?\d[\d,.]*|\b\d[\d,.]*(?:\s*(?:%|percent|million|billion|trillion|thousand))?"
-    r"|\b(?:two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|"
-    r"sixteen|seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|hundred|"
-    r"dozen)\b(?:[\s-]+\w+)?",
-    re.I,
-)
-_DATE = re.compile(
-    r"\b(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\.?\s+\d|\b(?:19|20)\d\d\b|"
-    r"\b(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday|yesterday|today)\b"
-)
-_YEAR = re.compile(r"\b(?:1[5-9]|20)\d\d\b")
-_ANSWER_TYPE: dict[str, re.Pattern[str]] = {
-    "who": _NAME,
-    "whom": _NAME,
-    "whose": _NAME,
-    "which": _NAME,
-    "where": _NAME,
-    "how much": _NUMBER,
-    "how many": _NUMBER,
-    "how long": _NUMBER,
-    "how large": _NUMBER,
-    "how big": _NUMBER,
-    "how far": _NUMBER,
-    "how fast": _NUMBER,
-    "how high": _NUMBER,
-    "how tall": _NUMBER,
-    "how old": _NUMBER,
-    "when": _DATE,
-}
-_ASKS_YEAR = re.compile(r"\b(?:what|which) year\b", re.I)
-_ASKS_NAME = re.compile(r"\b(?:called|named|name of|nicknamed|titled)\b", re.I)
 # Article text is untrusted: sentences that address a model or carry Slack markup are never quoted.
 _UNTRUSTED = re.compile(
     r"ignore\s+(?:all\s+|any\s+|your\s+|the\s+|previous\s+|prior\s+|above\s+)*(?:instructions|rules|prompts?)"
@@ -59,14 +29,28 @@ _UNTRUSTED = re.compile(
     r"|you\s+are\s+(?:now\s+)?(?:an?\s+)?(?:ai|assistant|chatbot|language model)|<[!@#]|<https?:|\bPWNED\b",
     re.I,
 )
-# Feature weights, tuned on the realtimeqa dev slice (benchmarks/realtimeqa_bench.py).
-# The passage's own closeness to the question dominates: the answer usually sits in the best passage.
-WEIGHTS = {"own": 0.15, "context": 0.4, "passage": 1.1, "rank": 0.3, "typed": 0.15, "restates": 0.17}
+# Feature weights, tuned on the realtimeqa slice and checked on its full corpus and tests/cases
+# (benchmarks/realtimeqa_bench.py; docs/evaluation.md). The passage's closeness to the question
+# dominates: the answer usually sits in the best passage.
+WEIGHTS = {
+    "own": 0.15,
+    "context": 0.21,
+    "passage": 1.1,
+    "rank": 0.3,
+    "typed": 0.15,
+    "restates": 0.17,
+    "lead": 0.04,
+    "near": 0.04,
+    "lacks_figure": 0.2,
+}
+MAX_SENTENCE_CHARS = 700
+CANDIDATE_PASSAGES = 6  # sentences are taken from this many of the best passages
+REPLY_WORDS = 55  # supporting sentences are added while the reply stays within this many words
 
 
 @dataclass(frozen=True)
 class Candidate:
-    """A sentence of a passage with its score; ``start``/``end`` are offsets into the article text."""
+    """A prose sentence of a passage with its score; ``start``/``end`` are offsets into the article text."""
 
     passage: int  # index into the passages list
     text: str
@@ -75,86 +59,133 @@ class Candidate:
     score: float
     coverage: float
     typed: bool = False  # holds the kind of answer asked for
-
-
-def _answer_pattern(parsed: ParsedQuestion) -> re.Pattern[str] | None:
-    if _ASKS_YEAR.search(parsed.text):
-        return _YEAR
-    if _ASKS_NAME.search(parsed.text):
-        return _NAME
-    return _ANSWER_TYPE.get(parsed.wh)
-
-
-def _has_new_answer(sentence: str, pattern: re.Pattern[str], question_words: set[str]) -> bool:
-    """True when the sentence holds a name/number/date of the asked kind that the question lacks."""
-    for match in pattern.finditer(sentence):
-        words = stems(match.group(0)) or {match.group(0).strip().lower()}
-        if not words <= question_words:
-            return True
-    return False
+    features: dict[str, float] = field(default_factory=dict, compare=False)
 
 
 def candidates(
-    parsed: ParsedQuestion, passages: Sequence[Passage], weights: dict[str, float], limit: int = 6
+    wanted: Slot, passages: Sequence[Passage], weights: dict[str, float], limit: int = CANDIDATE_PASSAGES
 ) -> list[Candidate]:
-    """Every sentence of the top passages, scored without the model."""
-    question_words = stems(parsed.text)
-    pattern = _answer_pattern(parsed)
+    """Every prose sentence of the top passages, scored without a model."""
+    question_words = wanted.question_words
     found: list[Candidate] = []
     for i, p in enumerate(passages[:limit]):
         text = p.chunk.text
-        spans = sentence_spans(text)
-        sentences = [text[a:b] for a, b in spans]
-        covs = [coverage(s, weights) for s in sentences]
-        for j, ((a, b), sentence) in enumerate(zip(spans, sentences, strict=True)):
+        units = sentence_units(text)
+        covs = [coverage(text[u.start : u.end], weights) for u in units]
+        prose_seen = 0
+        for j, unit in enumerate(units):
+            if unit.kind != "prose":
+                continue
+            prose_seen += 1
+            start = without_dateline(text, unit.start, unit.end)
+            sentence = text[start : unit.end]
             words = stems(sentence)
-            if len(words) < 3 or len(sentence) > 700 or _UNTRUSTED.search(sentence):
+            if len(words) < 3 or len(sentence) > MAX_SENTENCE_CHARS or _UNTRUSTED.search(sentence):
                 continue
             neighbours = max(covs[j - 1] if j else 0.0, covs[j + 1] if j + 1 < len(covs) else 0.0)
-            new_words = words - question_words
-            typed = pattern is not None and _has_new_answer(sentence, pattern, question_words)
-            score = (
-                WEIGHTS["own"] * covs[j]
-                + WEIGHTS["context"] * max(covs[j], neighbours)
-                + WEIGHTS["passage"] * p.dense
-                + WEIGHTS["rank"] * (1 - i / limit)
-                + (WEIGHTS["typed"] if typed else 0.0)
-                - (WEIGHTS["restates"] if not new_words else 0.0)  # restates the question, answers nothing
+            spans = wanted.spans(sentence)
+            near = wanted.nearest(sentence, spans)
+            typed = bool(spans)
+            features = {
+                "own": covs[j],
+                "context": max(covs[j], neighbours),
+                "passage": p.dense,
+                "rank": 1 - i / limit,
+                "typed": float(typed),
+                "restates": -float(not (words - question_words)),  # restates the question, answers nothing
+                "lead": float(p.chunk.position == 0 and prose_seen <= 2),
+                "near": 1.0 / (1.0 + near[1]) if near else 0.0,  # the asked kind sits by the question's words
+                # a number, date or year asked for and none here: it cannot be the answer
+                "lacks_figure": -float(not typed and wanted.kind in {"number", "date", "year"}),
+            }
+            score = sum(WEIGHTS[k] * v for k, v in features.items())
+            found.append(
+                Candidate(i, sentence, p.chunk.start + start, p.chunk.start + unit.end, score, covs[j], typed, features)
             )
-            found.append(Candidate(i, sentence, p.chunk.start + a, p.chunk.start + b, score, covs[j], typed))
     return found
 
 
-def choose(
-    ranked: list[Candidate],
+@dataclass(frozen=True)
+class Report:
+    """Another article's sentence stating the answer's fact: the same short answer, or a different one."""
+
+    candidate: Candidate
+    short: str
+    agrees: bool
+
+
+@dataclass(frozen=True)
+class Reply:
+    """The extractive reply: a direct-answer sentence, its short answer, support, and other reports."""
+
+    direct: Candidate
+    short: tuple[int, int] | None  # offsets of the short answer within ``direct.text``
+    support: list[Candidate]
+    reports: list[Report]
+
+
+def _similar(a: str, b: str, threshold: float) -> bool:
+    return coverage(a, {w: 1.0 for w in stems(b)}) >= threshold
+
+
+def compose(
+    wanted: Slot,
+    ranked: Sequence[Candidate],
     article_ids: Sequence[str],
     *,
-    max_sentences: int = 6,
-    lead_sentences: int = 3,
-    max_articles: int = 4,
-    ratio: float = 0.5,
-    other_coverage: float = 0.1,
-) -> list[Candidate]:
-    """The best sentences: up to three from the best sentence's article, then one from each of up to three
-    other articles that share enough of the question's words, skipping near-repeats and filler
-    (how the breadth was chosen: docs/architecture.md, "Benchmark history")."""
+    max_support: int = 2,
+    support_ratio: float = 0.8,
+    max_reports: int = 3,
+) -> Reply | None:
+    """The direct answer (the best sentence), then up to ``max_support`` sentences of its article scoring
+    within ``support_ratio`` of it while the reply stays short, and other articles reporting the same fact."""
     if not ranked:
-        return []
-    lead = article_ids[ranked[0].passage]
-    chosen: list[Candidate] = []
-    per_article: dict[str, int] = {}
-    for c in ranked:
-        if len(chosen) >= max_sentences or c.score < ratio * ranked[0].score:
+        return None
+    direct = ranked[0]
+    span = wanted.short_answer(direct.text)
+    lead = article_ids[direct.passage]
+    words = len(direct.text.split())
+    support: list[Candidate] = []
+    for c in ranked[1:]:
+        if len(support) >= max_support or c.score < support_ratio * direct.score:
             break
+        if article_ids[c.passage] != lead or c.start == direct.start or _similar(c.text, direct.text, 0.7):
+            continue
+        if words + len(c.text.split()) <= REPLY_WORDS:
+            support.append(c)
+            words += len(c.text.split())
+    short = direct.text[span[0] : span[1]] if span else ""
+    reports = _reports(wanted, short, direct, ranked, article_ids, max_reports)
+    return Reply(direct, span, sorted(support, key=lambda c: c.start), reports)
+
+
+def _reports(
+    wanted: Slot,
+    short: str,
+    direct: Candidate,
+    ranked: Sequence[Candidate],
+    article_ids: Sequence[str],
+    limit: int,
+) -> list[Report]:
+    """Other articles' sentences saying what the direct answer says (sharing its words) with the same short
+    answer (they agree) or, for a number or date, a different one (they disagree)."""
+    if not short:
+        return []
+    short_words = stems(short) or {short.lower()}
+    seen = {article_ids[direct.passage]}
+    reports: list[Report] = []
+    for c in ranked:
         article = article_ids[c.passage]
-        if article != lead and c.coverage <= other_coverage:
-            continue  # another article's sentence sharing (almost) none of the question's words: filler
-        if per_article.get(article, 0) >= (lead_sentences if article == lead else 1):
+        if article in seen or c.score < 0.6 * direct.score or not _similar(c.text, direct.text, 0.35):
             continue
-        if article not in per_article and len(per_article) >= max_articles:
-            continue
-        if any(coverage(c.text, {w: 1.0 for w in stems(x.text)}) >= 0.7 for x in chosen):
-            continue  # says again what a chosen sentence said (the same story from another outlet)
-        per_article[article] = per_article.get(article, 0) + 1
-        chosen.append(c)
-    return chosen
+        if short_words <= stems(c.text) or short.lower() in c.text.lower():
+            seen.add(article)
+            reports.append(Report(c, short, True))
+        elif wanted.kind in {"number", "year", "date"} and _similar(c.text, direct.text, 0.5):
+            other = wanted.short_answer(c.text)
+            if other and stems(c.text[other[0] : other[1]]) != short_words:
+                seen.add(article)
+                reports.append(Report(c, c.text[other[0] : other[1]], False))
+        if len(reports) >= limit:
+            break
+    return reports

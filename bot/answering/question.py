@@ -1,4 +1,4 @@
-"""What a question asks: its assets and market metric, whether it wants a prediction, its answer type."""
+"""What a question asks about: its assets and market metric, its period, whether it wants a prediction."""
 
 from __future__ import annotations
 
@@ -40,10 +40,6 @@ _YES_NO_FUTURE = re.compile(
     r"happen|pass|be elected|become|surge|recover|collapse|beat|lose)\b",
     re.I,
 )
-_WH = re.compile(
-    r"\b(who|whom|whose|what|when|where|which|why|how (?:many|much|long|old|large|big|far|tall|high|fast)|how)\b",
-    re.I,
-)
 
 
 @dataclass(frozen=True)
@@ -56,7 +52,6 @@ class ParsedQuestion:
     metric: str | None  # price | market_cap | volume | dominance | change, for market questions
     period: Period | None
     prediction: bool
-    wh: str  # who | what | when | where | which | why | how many | how much | ... | "" (yes/no)
 
 
 def _metric(text: str) -> str | None:
@@ -76,7 +71,6 @@ def parse_question(text: str, as_of: date) -> ParsedQuestion:
     dated = period is not None and not period.implicit
     market_future = bool(assets) and (_FORECAST.search(text) or (_FUTURE.search(text) and not dated))
     prediction = bool(market_future or _YES_NO_FUTURE.search(text))
-    wh_match = _WH.search(text)
     return ParsedQuestion(
         text=text,
         as_of=as_of,
@@ -84,5 +78,4 @@ def parse_question(text: str, as_of: date) -> ParsedQuestion:
         metric=metric,
         period=period,
         prediction=prediction,
-        wh=wh_match.group(1).lower() if wh_match else "",
     )

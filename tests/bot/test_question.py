@@ -61,9 +61,3 @@ def test_implicit_now_for_present_tense_market_questions() -> None:
 )
 def test_predictions(text: str, prediction: bool) -> None:
     assert parse_question(text, AS_OF).prediction is prediction
-
-
-def test_answer_types() -> None:
-    assert parse_question("Who proposed the fund?", AS_OF).wh == "who"
-    assert parse_question("How much does Norway's fund hold?", AS_OF).wh == "how much"
-    assert parse_question("When did the ferry open?", AS_OF).wh == "when"

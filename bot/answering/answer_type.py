@@ -1,0 +1,211 @@
+"""What kind of thing a question asks for, and where a sentence holds one: the short answer.
+
+"Who …" wants a name; "which state …" a place; "how many …" a count; "when …" a date; "which show …" a
+title. A sentence's spans of that kind that the question does not already say are candidates for the
+short answer; the one nearest to the words it shares with the question is chosen.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Literal
+
+from bot.answering.overlap import stems
+from ingest import sentence_spans
+
+AnswerType = Literal["name", "number", "date", "year", ""]
+
+_WH = re.compile(
+    r"\b(who|whom|whose|which|what|when|where|how (?:many|much|long|old|large|big|far|tall|high|fast|often))\b", re.I
+)
+_NAME_ASKED = re.compile(r"\b(?:called|named|name[ds]?|nicknamed|titled|dubbed)\b", re.I)
+_YEAR_ASKED = re.compile(r"\b(?:what|which) year\b|\bsince when\b", re.I)
+_DATE_ASKED = re.compile(r"\b(?:what|which) (?:day|date|month)\b|\bsince\s*:?\s*$", re.I)
+_NUMBER_ASKED = re.compile(
+    r"\b(?:what|which)\s+(?:\w+\s+)?(?:percentage|percent|share|number|amount|sum|price|rate|age|score|total|size|"
+    r"figure|milestone|level|distance|height|weight|temperature|speed)\b",
+    re.I,
+)
+_UNIT_ASKED: list[tuple[str, re.Pattern[str]]] = [
+    ("percent", re.compile(r"\b(?:percentage|percent|per cent|share)\b|%", re.I)),
+    ("duration", re.compile(r"\bhow long\b|\bhow many (?:minutes|hours|days|weeks|months|years|seconds)\b", re.I)),
+    (
+        "money",
+        re.compile(
+            r"\bhow much (?:money|did|does|do|will|would|is|are|was|were)\b|\b(?:cost|pay|paid|price|"
+            r"worth|fund(?:ing)?|spend|spent|raise[ds]?|fine[ds]?|salary|budget|deal|loan|debt)\b",
+            re.I,
+        ),
+    ),
+]
+_UNIT_SPAN: dict[str, re.Pattern[str]] = {
+    "percent": re.compile(r"%|percent|per cent", re.I),
+    "duration": re.compile(r"\b(?:seconds?|minutes?|hours?|days?|weeks?|months?|years?|decades?)\b", re.I),
+    "money": re.compile(r"[$€£]|\b(?:dollars?|euros?|pounds?|yen|yuan)\b", re.I),
+}
+_WH_TYPE: dict[str, AnswerType] = {
+    "who": "name",
+    "whom": "name",
+    "whose": "name",
+    "which": "name",
+    "where": "name",
+    "when": "date",
+}
+
+_LEADING = frozenset(
+    """a an the in on at for but and or as after before when while if it he she they we i this that these those
+    his her their its our by from with to of since during under over about into according meanwhile however
+    also so yet then there here now today""".split()
+)
+_NOT_NAMES = frozenset(
+    """monday tuesday wednesday thursday friday saturday sunday january february march april may june july
+    august september october november december jan feb mar apr jun jul aug sep sept oct nov dec mr mrs ms""".split()
+)
+_WORD_NAME = r"(?:[A-Z][\w'’\-.]*[\w]|[A-Z])"
+_NAME = re.compile(rf"{_WORD_NAME}(?:\s+(?:of|the|de|da|van|von|al|bin|and|for|&)?\s*{_WORD_NAME})*")
+_QUOTED = re.compile(r"[\"“‘']([^\"“”‘’']{2,80})[\"”’']")
+_UNITS = (
+    r"percent|per cent|million|billion|trillion|thousand|hundred|points?|decades?|years?|months?|weeks?|days?|"
+    r"hours?|minutes?|seconds?|people|votes?|seats?|miles?|kilomet(?:er|re)s?|km|feet|met(?:er|re)s?|tons?|"
+    r"barrels?|dollars?|euros?|pounds?"
+)
+_NUMBER_WORDS = (
+    r"one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|"
+    r"seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|hundred|dozen"
+)
+_NUMBER = re.compile(
+    rf"(?:[$€£]\s?|\b(?:US|C|A)\$\s?)?\d+(?:,\d{{3}})*(?:\.\d+)?(?:\s?%|[\s-]*(?:{_UNITS})\b)*"
+    rf"|\b(?:{_NUMBER_WORDS})\b(?:[\s-]+(?:{_NUMBER_WORDS}|{_UNITS})\b)*",
+    re.I,
+)
+_MONTH = r"(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?|Sep(?:t(?:ember)?)?|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)"
+_DATE = re.compile(
+    rf"\b{_MONTH}\.?\s+\d{{1,2}}(?:st|nd|rd|th)?(?:,?\s+\d{{4}})?|\b\d{{1,2}}\s+{_MONTH}(?:\s+\d{{4}})?|"
+    rf"\b{_MONTH}\s+\d{{4}}|\b(?:19|20)\d\d\b|"
+    r"\b(?:last|next|this)?\s*(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)\b|\byesterday\b"
+)
+_YEAR = re.compile(r"\b(?:1[5-9]|20)\d\d\b")
+
+
+@dataclass(frozen=True)
+class Asked:
+    """The question's focus (its last question sentence), its wh-word and the answer type it wants."""
+
+    focus: str
+    wh: str
+    type: AnswerType
+    unit: str = ""  # for numbers: percent | duration | money | "" (any)
+
+
+def asked(question: str) -> Asked:
+    """What ``question`` asks for."""
+    text = question.strip()
+    sentences = [text[a:b] for a, b in sentence_spans(text)] or [text]
+    focus = next((s for s in reversed(sentences) if "?" in s), sentences[-1])
+    wh_match = _WH.search(focus) or _WH.search(text)
+    wh = wh_match.group(1).lower() if wh_match else ""
+    wh = " ".join(wh.split())
+    if _YEAR_ASKED.search(focus):
+        return Asked(focus, wh, "year")
+    if _DATE_ASKED.search(focus):
+        return Asked(focus, wh, "date")
+    if _NUMBER_ASKED.search(focus) or wh.startswith("how "):
+        unit = next((name for name, pattern in _UNIT_ASKED if pattern.search(focus)), "")
+        return Asked(focus, wh, "number", unit)
+    if _NAME_ASKED.search(focus):
+        return Asked(focus, wh, "name")
+    return Asked(focus, wh, _WH_TYPE.get(wh, ""))
+
+
+def name_spans(sentence: str, proper: frozenset[str] | None = None) -> list[tuple[int, int]]:
+    """Capitalised names and quoted titles, leading function words and dates dropped. A sentence's first
+    word counts as a name only when ``proper`` (words seen capitalised mid-sentence) holds it."""
+    found: list[tuple[int, int]] = []
+    for m in _NAME.finditer(sentence):
+        a, b = m.start(), m.end()
+        words = sentence[a:b].split()
+        while words and _not_a_name_start(words[0], not sentence[:a].strip("\"“‘'( "), proper):
+            a = sentence.index(words[0], a) + len(words[0])
+            words = words[1:]
+            while a < b and sentence[a].isspace():
+                a += 1
+        if words and not all(w.lower().rstrip(".") in _NOT_NAMES for w in words):
+            found.append((a, b))
+    found += [(m.start(1), m.end(1)) for m in _QUOTED.finditer(sentence) if m.group(1)[:1].isalnum()]
+    return found
+
+
+def _not_a_name_start(word: str, sentence_start: bool, proper: frozenset[str] | None) -> bool:
+    bare = word.lower().rstrip(".,")
+    if bare in _LEADING or bare in _NOT_NAMES:
+        return True
+    return sentence_start and proper is not None and word.rstrip(".,;:'’s") not in proper
+
+
+_MID_SENTENCE_CAPITAL = re.compile(r"(?<=[a-z0-9,;] )[A-Z][\w'’\-]*[\w]")
+
+
+def proper_words(texts: Iterable[str]) -> frozenset[str]:
+    """Words written capitalised in the middle of a sentence somewhere in ``texts``: names, not starters."""
+    return frozenset(m.group(0).rstrip("'’s") for t in texts for m in _MID_SENTENCE_CAPITAL.finditer(t))
+
+
+@dataclass(frozen=True)
+class Slot:
+    """What answers a question: its kind, and spans of that kind the question does not already say."""
+
+    kind: AnswerType
+    question_words: frozenset[str]
+    focus_words: frozenset[str]
+    proper: frozenset[str] | None = None  # names attested in the passages (None: trust every capital)
+    unit: str = ""  # numbers: the unit asked for (a percent, a duration, money)
+
+    def spans(self, sentence: str) -> list[tuple[int, int]]:
+        """The new spans of the asked kind in ``sentence`` (the question's own words never answer it)."""
+        if self.kind == "name":
+            found = name_spans(sentence, self.proper)
+        else:
+            pattern = {"number": _NUMBER, "date": _DATE, "year": _YEAR}.get(self.kind)
+            found = [(m.start(), m.end()) for m in pattern.finditer(sentence)] if pattern else []
+            if self.unit:
+                unit = _UNIT_SPAN[self.unit]
+                with_unit = [(a, b) for a, b in found if unit.search(sentence[a:b])]
+                found = with_unit if with_unit or self.unit != "money" else found
+        out = []
+        for a, b in found:
+            words = stems(sentence[a:b]) or {sentence[a:b].strip().lower()}
+            if not words <= self.question_words:
+                out.append((a, b))
+        return out
+
+    def nearest(self, sentence: str, spans: list[tuple[int, int]]) -> tuple[tuple[int, int], int] | None:
+        """The span nearest (in words) to one of the question's focus words, and that distance."""
+        if not spans:
+            return None
+        words = self.focus_words or self.question_words
+        tokens = [(m.start(), m.end(), bool(stems(m.group(0)) & words)) for m in re.finditer(r"[\w'’]+", sentence)]
+        anchors = [i for i, (_, _, hit) in enumerate(tokens) if hit]
+        if not anchors:
+            return spans[0], len(tokens)
+
+        def distance(span: tuple[int, int]) -> int:
+            inside = [i for i, (a, b, _) in enumerate(tokens) if a >= span[0] and b <= span[1]] or [0]
+            return min(abs(i - j) for i in (inside[0], inside[-1]) for j in anchors)
+
+        best = min(spans, key=distance)
+        return best, distance(best)
+
+    def short_answer(self, sentence: str) -> tuple[int, int] | None:
+        """The span of ``sentence`` that answers: of the asked kind, new, nearest the question's words."""
+        found = self.nearest(sentence, self.spans(sentence))
+        return found[0] if found else None
+
+
+def slot(question: str, passages: Iterable[str] = ()) -> Slot:
+    """The slot ``question`` asks to fill, with the names ``passages`` attest."""
+    want = asked(question)
+    texts = list(passages)
+    proper = proper_words(texts) if texts else None
+    return Slot(want.type, frozenset(stems(question)), frozenset(stems(want.focus)), proper, want.unit)
