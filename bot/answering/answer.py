@@ -63,12 +63,21 @@ class Answer:
     timings_ms: dict[str, float] = field(default_factory=dict)
     retrieved: list[str] = field(default_factory=list)  # article ids retrieved, best first (for evaluation)
     relevance: float | None = None  # the best passage's relevance (None: decided before retrieval)
+    news_until: str = ""  # ISO date of the newest article the answer could draw on
     short_answer: str = ""  # the name, number, date or phrase asked for, as it stands in the first sentence
     also_reported: list[AlsoReported] = field(default_factory=list)
 
     @property
     def refused(self) -> bool:
         return self.refusal is not None
+
+    def short_answer_span(self) -> tuple[int, int] | None:
+        """Where the short answer stands in ``text``'s first sentence (the one before its first ``[n]``)."""
+        if not self.short_answer:
+            return None
+        first_mark = self.text.find(" [")
+        at = self.text.find(self.short_answer, 0, first_mark if first_mark > 0 else len(self.text))
+        return (at, at + len(self.short_answer)) if at >= 0 else None
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON shape of ``newsbot ask --json``."""
@@ -83,6 +92,7 @@ class Answer:
                 {k: v for k, v in asdict(c).items() if k not in {"chunk_id", "start", "end"}} for c in self.citations
             ],
             "also_reported": [asdict(r) for r in self.also_reported],
+            "news_until": self.news_until or None,
             "standalone_question": self.standalone_question or self.question,
             "answerer": self.answerer,
             "timings_ms": {k: round(v, 1) for k, v in self.timings_ms.items()},

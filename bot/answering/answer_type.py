@@ -10,9 +10,12 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import cache
+from importlib.resources import files
 from typing import Literal
 
-from bot.answering.overlap import stems
+from bot.answering.followup import without_context
+from bot.answering.overlap import stem, stems
 from ingest import sentence_spans
 
 AnswerType = Literal["name", "number", "date", "year", ""]
@@ -24,7 +27,7 @@ _NAME_ASKED = re.compile(r"\b(?:called|named|name[ds]?|nicknamed|titled|dubbed)\
 _YEAR_ASKED = re.compile(r"\b(?:what|which) year\b|\bsince when\b", re.I)
 _DATE_ASKED = re.compile(r"\b(?:what|which) (?:day|date|month)\b|\bsince\s*:?\s*$", re.I)
 _NUMBER_ASKED = re.compile(
-    r"\b(?:what|which)\s+(?:\w+\s+)?(?:percentage|percent|share|number|amount|sum|price|rate|age|score|total|size|"
+    r"\b(?:what|which)(?:'s|’s|\s+is|\s+are|\s+was|\s+were)?\s+(?:the\s+)?(?:\w+\s+)?(?:percentage|percent|share|number|amount|sum|price|rate|age|score|total|size|"
     r"figure|milestone|level|distance|height|weight|temperature|speed)\b",
     re.I,
 )
@@ -34,12 +37,22 @@ _UNIT_ASKED: list[tuple[str, re.Pattern[str]]] = [
     (
         "money",
         re.compile(
-            r"\bhow much (?:money|did|does|do|will|would|is|are|was|were)\b|\b(?:cost|pay|paid|price|"
-            r"worth|fund(?:ing)?|spend|spent|raise[ds]?|fine[ds]?|salary|budget|deal|loan|debt)\b",
+            r"\bhow much money\b|\b(?:cost|costs|pay|paid|price|worth|spend|spent|fine[ds]?|salary|budget|loan|"
+            r"debt|forgiveness|tag)\b",
             re.I,
         ),
     ),
 ]
+_COUNTED = re.compile(r"\bhow many\s+(?:more\s+|new\s+|other\s+)?([a-z]{3,})", re.I)
+_PLACE_ASKED = re.compile(
+    r"\bwhere\b|\b(?:which|what|in which)\s+(?:\w+\s+)?(?:country|countries|state|states|city|cities|nation|province|"
+    r"county|region|town|capital|island|continent|territory)\b",
+    re.I,
+)
+# "said on Friday": the day a story was told, not the day of what it tells about.
+_REPORTED_ON = re.compile(r"\b(?:said|says|announced|told|reported|confirmed|wrote|stated)\s+(?:on\s+)?$", re.I)
+_REPORT_ASKED = re.compile(r"\b(?:say|said|announce[ds]?|report(?:ed)?|confirm(?:ed)?|reveal(?:ed)?)\b", re.I)
+_PERSON_ASKED = re.compile(r"\b(?:who|whom|whose)\b", re.I)
 _UNIT_SPAN: dict[str, re.Pattern[str]] = {
     "percent": re.compile(r"%|percent|per cent", re.I),
     "duration": re.compile(r"\b(?:seconds?|minutes?|hours?|days?|weeks?|months?|years?|decades?)\b", re.I),
@@ -64,7 +77,7 @@ _NOT_NAMES = frozenset(
     august september october november december jan feb mar apr jun jul aug sep sept oct nov dec mr mrs ms""".split()
 )
 _WORD_NAME = r"(?:[A-Z][\w'’\-.]*[\w]|[A-Z])"
-_NAME = re.compile(rf"{_WORD_NAME}(?:\s+(?:of|the|de|da|van|von|al|bin|and|for|&)?\s*{_WORD_NAME})*")
+_NAME = re.compile(rf"{_WORD_NAME}(?:\s+(?:of|the|de|da|van|von|al|bin|for|&)?\s*{_WORD_NAME})*")
 _QUOTED = re.compile(r"[\"“‘']([^\"“”‘’']{2,80})[\"”’']")
 _UNITS = (
     r"percent|per cent|million|billion|trillion|thousand|hundred|points?|decades?|years?|months?|weeks?|days?|"
@@ -84,7 +97,7 @@ _MONTH = r"(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|A
 _DATE = re.compile(
     rf"\b{_MONTH}\.?\s+\d{{1,2}}(?:st|nd|rd|th)?(?:,?\s+\d{{4}})?|\b\d{{1,2}}\s+{_MONTH}(?:\s+\d{{4}})?|"
     rf"\b{_MONTH}\s+\d{{4}}|\b(?:19|20)\d\d\b|"
-    r"\b(?:last|next|this)?\s*(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)\b|\byesterday\b"
+    r"\b(?:(?:last|next|this)\s+)?(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)\b|\byesterday\b"
 )
 _YEAR = re.compile(r"\b(?:1[5-9]|20)\d\d\b")
 
@@ -97,11 +110,13 @@ class Asked:
     wh: str
     type: AnswerType
     unit: str = ""  # for numbers: percent | duration | money | "" (any)
+    counted: str = ""  # "how many visitors" → "visitor" (stemmed): what the number counts
+    place: bool | None = None  # names: True wants a place, False a person or organisation, None either
 
 
 def asked(question: str) -> Asked:
     """What ``question`` asks for."""
-    text = question.strip()
+    text = without_context(question)  # a follow-up's "(context: earlier question)" is not what it asks
     sentences = [text[a:b] for a, b in sentence_spans(text)] or [text]
     focus = next((s for s in reversed(sentences) if "?" in s), sentences[-1])
     wh_match = _WH.search(focus) or _WH.search(text)
@@ -113,10 +128,13 @@ def asked(question: str) -> Asked:
         return Asked(focus, wh, "date")
     if _NUMBER_ASKED.search(focus) or wh.startswith("how "):
         unit = next((name for name, pattern in _UNIT_ASKED if pattern.search(focus)), "")
-        return Asked(focus, wh, "number", unit)
+        counted = _COUNTED.search(focus)
+        return Asked(focus, wh, "number", unit, stem(counted.group(1).lower()) if counted else "")
+    place = True if _PLACE_ASKED.search(focus) else False if _PERSON_ASKED.search(focus) else None
     if _NAME_ASKED.search(focus):
-        return Asked(focus, wh, "name")
-    return Asked(focus, wh, _WH_TYPE.get(wh, ""))
+        return Asked(focus, wh, "name", place=place)
+    kind = _WH_TYPE.get(wh, "")
+    return Asked(focus, wh, kind, place=place if kind == "name" else None)
 
 
 def name_spans(sentence: str, proper: frozenset[str] | None = None) -> list[tuple[int, int]]:
@@ -126,7 +144,8 @@ def name_spans(sentence: str, proper: frozenset[str] | None = None) -> list[tupl
     for m in _NAME.finditer(sentence):
         a, b = m.start(), m.end()
         words = sentence[a:b].split()
-        while words and _not_a_name_start(words[0], not sentence[:a].strip("\"“‘'( "), proper):
+        at_start = not sentence[:a].strip("\"“‘'( ")
+        while words and _not_a_name_start(words[0], at_start and len(words) == 1, proper):
             a = sentence.index(words[0], a) + len(words[0])
             words = words[1:]
             while a < b and sentence[a].isspace():
@@ -147,6 +166,29 @@ def _not_a_name_start(word: str, sentence_start: bool, proper: frozenset[str] | 
 _MID_SENTENCE_CAPITAL = re.compile(r"(?<=[a-z0-9,;] )[A-Z][\w'’\-]*[\w]")
 
 
+@cache
+def places() -> frozenset[str]:
+    """Known place names, lower-cased (``data/places.txt``, one per line; operators may extend it)."""
+    text = files("bot.answering").joinpath("data/places.txt").read_text(encoding="utf-8")
+    return frozenset(line.strip().lower() for line in text.splitlines() if line.strip() and not line.startswith("#"))
+
+
+def _is_place(span: str) -> bool:
+    known = places()
+    name = span.lower().removeprefix("the ").rstrip("'’s")
+    return name in known or any(name.endswith(" " + p) or name.startswith(p + " ") for p in known if " " not in p)
+
+
+def _by_place(sentence: str, spans: list[tuple[int, int]], place: bool | None) -> list[tuple[int, int]]:
+    """Places first when a place is asked for; no places when a person or organisation is."""
+    if place is None:
+        return spans
+    if place:
+        known = [(a, b) for a, b in spans if _is_place(sentence[a:b])]
+        return known or spans
+    return [(a, b) for a, b in spans if not _is_place(sentence[a:b])]
+
+
 def proper_words(texts: Iterable[str]) -> frozenset[str]:
     """Words written capitalised in the middle of a sentence somewhere in ``texts``: names, not starters."""
     return frozenset(m.group(0).rstrip("'’s") for t in texts for m in _MID_SENTENCE_CAPITAL.finditer(t))
@@ -161,24 +203,39 @@ class Slot:
     focus_words: frozenset[str]
     proper: frozenset[str] | None = None  # names attested in the passages (None: trust every capital)
     unit: str = ""  # numbers: the unit asked for (a percent, a duration, money)
+    counted: str = ""  # numbers: the stem of what is counted ("how many visitors" → "visitor")
+    place: bool | None = None  # names: True wants a place, False a person or organisation, None either
+    asks_report_date: bool = False  # dates: "when did X announce …" (else "said on Friday" is not the answer)
 
     def spans(self, sentence: str) -> list[tuple[int, int]]:
         """The new spans of the asked kind in ``sentence`` (the question's own words never answer it)."""
         if self.kind == "name":
-            found = name_spans(sentence, self.proper)
+            found = _by_place(sentence, name_spans(sentence, self.proper), self.place)
         else:
             pattern = {"number": _NUMBER, "date": _DATE, "year": _YEAR}.get(self.kind)
             found = [(m.start(), m.end()) for m in pattern.finditer(sentence)] if pattern else []
+            if self.kind == "date" and not self.asks_report_date:
+                found = [(a, b) for a, b in found if not _REPORTED_ON.search(sentence[max(0, a - 40) : a])]
             if self.unit:
                 unit = _UNIT_SPAN[self.unit]
                 with_unit = [(a, b) for a, b in found if unit.search(sentence[a:b])]
-                found = with_unit if with_unit or self.unit != "money" else found
+                found = with_unit
         out = []
         for a, b in found:
             words = stems(sentence[a:b]) or {sentence[a:b].strip().lower()}
             if not words <= self.question_words:
                 out.append((a, b))
         return out
+
+    def counts(self, sentence: str, spans: list[tuple[int, int]]) -> bool:
+        """True when a number span is followed (within three words) by what the question counts."""
+        if not self.counted:
+            return False
+        for _, b in spans:
+            following = re.findall(r"[\w'’]+", sentence[b : b + 40])[:3]
+            if any(stem(w.lower()) == self.counted for w in following):
+                return True
+        return False
 
     def nearest(self, sentence: str, spans: list[tuple[int, int]]) -> tuple[tuple[int, int], int] | None:
         """The span nearest (in words) to one of the question's focus words, and that distance."""
@@ -198,8 +255,12 @@ class Slot:
         return best, distance(best)
 
     def short_answer(self, sentence: str) -> tuple[int, int] | None:
-        """The span of ``sentence`` that answers: of the asked kind, new, nearest the question's words."""
-        found = self.nearest(sentence, self.spans(sentence))
+        """The span of ``sentence`` that answers: of the asked kind, new, nearest the question's words (for
+        "who", a name opening the sentence: its subject)."""
+        spans = self.spans(sentence)
+        if self.place is False and spans and not sentence[: spans[0][0]].strip("\"“‘'( "):
+            return spans[0]
+        found = self.nearest(sentence, spans)
         return found[0] if found else None
 
 
@@ -208,4 +269,7 @@ def slot(question: str, passages: Iterable[str] = ()) -> Slot:
     want = asked(question)
     texts = list(passages)
     proper = proper_words(texts) if texts else None
-    return Slot(want.type, frozenset(stems(question)), frozenset(stems(want.focus)), proper, want.unit)
+    names = {stem(w.lower()) for w in re.findall(r"(?<!^)(?<![.?!] )\b[A-Z][\w'’]+", want.focus)}
+    anchors = frozenset(stems(want.focus)) - names or frozenset(stems(want.focus))
+    reported = bool(_REPORT_ASKED.search(want.focus))
+    return Slot(want.type, frozenset(stems(question)), anchors, proper, want.unit, want.counted, want.place, reported)

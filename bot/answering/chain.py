@@ -198,6 +198,7 @@ class Answerer:
         turn.timings["answer"] = (time.perf_counter() - t) * 1e3
         turn.timings["total"] = (time.perf_counter() - turn.started) * 1e3
         answer.timings_ms = turn.timings
+        answer.news_until = retrieved.decided.coverage.last or ""
         if retrieved.retrieval is not None:
             answer.retrieved = list(dict.fromkeys(p.chunk.article_id for p in retrieved.retrieval.passages))
         return answer

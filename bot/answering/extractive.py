@@ -42,9 +42,12 @@ WEIGHTS = {
     "lead": 0.04,
     "near": 0.04,
     "lacks_figure": 0.2,
+    "counts": 0.2,
+    "unrelated": 0.1,
 }
 MAX_SENTENCE_CHARS = 700
 CANDIDATE_PASSAGES = 6  # sentences are taken from this many of the best passages
+SUPPORT_MIN_COVERAGE = 0.1
 REPLY_WORDS = 55  # supporting sentences are added while the reply stays within this many words
 
 
@@ -92,9 +95,13 @@ def candidates(
                 "passage": p.dense,
                 "rank": 1 - i / limit,
                 "typed": float(typed),
-                "restates": -float(not (words - question_words)),  # restates the question, answers nothing
+                "restates": -float(not (words - question_words)),
+                "unrelated": -float(
+                    covs[j] == 0.0
+                ),  # shares none of the question's words  # restates the question, answers nothing
                 "lead": float(p.chunk.position == 0 and prose_seen <= 2),
                 "near": 1.0 / (1.0 + near[1]) if near else 0.0,  # the asked kind sits by the question's words
+                "counts": float(wanted.counts(sentence, spans)),  # "40,000 visitors" for "how many visitors"
                 # a number, date or year asked for and none here: it cannot be the answer
                 "lacks_figure": -float(not typed and wanted.kind in {"number", "date", "year"}),
             }
@@ -151,6 +158,8 @@ def compose(
             break
         if article_ids[c.passage] != lead or c.start == direct.start or _similar(c.text, direct.text, 0.7):
             continue
+        if c.coverage < max(SUPPORT_MIN_COVERAGE, 0.5 * direct.coverage):
+            continue  # shares too few of the question's words to support the answer
         if words + len(c.text.split()) <= REPLY_WORDS:
             support.append(c)
             words += len(c.text.split())
@@ -176,7 +185,7 @@ def _reports(
     reports: list[Report] = []
     for c in ranked:
         article = article_ids[c.passage]
-        if article in seen or c.score < 0.6 * direct.score or not _similar(c.text, direct.text, 0.35):
+        if article in seen or c.score < 0.5 * direct.score or not _similar(c.text, direct.text, 0.2):
             continue
         if short_words <= stems(c.text) or short.lower() in c.text.lower():
             seen.add(article)

@@ -12,6 +12,12 @@ _DEPENDENT = re.compile(
 )
 
 History = Sequence[tuple[str, str]]
+_CONTEXT = re.compile(r"\s*\(context:.*\)\s*$", re.S)
+
+
+def without_context(question: str) -> str:
+    """The question itself, without the "(context: earlier question)" a rewrite appended."""
+    return _CONTEXT.sub("", question).strip()
 
 
 def needs_context(question: str, history: History) -> bool:

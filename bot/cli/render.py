@@ -18,10 +18,25 @@ def print_answer(console: Console, answer: Answer) -> None:
     """The answer (or refusal) and its numbered sources; article text is printed, never interpreted."""
     style = "yellow" if answer.refused else "green"
     title = f"refused: {answer.refusal.kind}" if answer.refusal else "answer"
-    console.print(Panel(Text(answer.text), title=Text(title), border_style=style, title_align="left"))
+    text = Text(answer.text)
+    span = answer.short_answer_span()
+    if span:
+        text.stylize("bold", *span)
+    subtitle = Text(f"news up to {human_date(answer.news_until)}") if answer.news_until else None
+    console.print(
+        Panel(
+            text, title=Text(title), subtitle=subtitle, border_style=style, title_align="left", subtitle_align="right"
+        )
+    )
     for c in answer.citations:
         meta = " · ".join(x for x in (c.source, human_date(c.published)) if x)
         console.print(Text.assemble((f"[{c.n}]", "bold"), " ", c.title, " ", (f"({meta})", "dim")))
         if c.url:
             console.print(Text.assemble("    ", (c.url, Style(link=c.url))))
         console.print(Text.assemble("    ", (f"“{c.quote}”", "italic")))
+    for r in answer.also_reported:
+        meta = " · ".join(x for x in (r.source, human_date(r.published)) if x)
+        label = ("also reported by", "dim") if r.agrees else (f"reports differently ({r.short_answer}):", "yellow")
+        console.print(Text.assemble(label, " ", r.title, " ", (f"({meta})", "dim")))
+        if r.url:
+            console.print(Text.assemble("    ", (r.url, Style(link=r.url))))

@@ -19,6 +19,8 @@ EXPECT_KEYS = {
     "answer_contains",
     "answer_contains_all",
     "answer_not_contains",
+    "first_sentence_contains",
+    "short_answer",
     "cites",
     "refused",
     "refusal_kind",
@@ -39,6 +41,8 @@ class Expect:
     answer_contains: tuple[str, ...] = ()  # any of them, normalised
     answer_contains_all: tuple[str, ...] = ()  # every one of them, normalised
     answer_not_contains: tuple[str, ...] = ()  # none of them, normalised
+    first_sentence_contains: tuple[str, ...] = ()  # the direct answer (the reply's first sentence) has any of them
+    short_answer: tuple[str, ...] = ()  # the marked short answer matches any of them (either holds the other)
     cites: tuple[str, ...] = ()  # any of them: an article id, or a substring of a cited title
     refused: bool | None = None
     refusal_kind: str | None = None
@@ -161,6 +165,8 @@ def _expect(raw: Any, where: str) -> Expect:
         answer_contains=_strings(raw.get("answer_contains"), where, "answer_contains"),
         answer_contains_all=_strings(raw.get("answer_contains_all"), where, "answer_contains_all"),
         answer_not_contains=_strings(raw.get("answer_not_contains"), where, "answer_not_contains"),
+        first_sentence_contains=_strings(raw.get("first_sentence_contains"), where, "first_sentence_contains"),
+        short_answer=_strings(raw.get("short_answer"), where, "short_answer"),
         cites=_strings(raw.get("cites"), where, "cites"),
         refused=refused,
         refusal_kind=kind,

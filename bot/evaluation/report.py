@@ -149,6 +149,33 @@ def _citation(c: dict[str, Any]) -> str:
     )
 
 
+def _answer_html(answer: dict[str, Any], fallback: str) -> str:
+    """The reply, its short answer in bold (the same shape as the terminal and Slack)."""
+    text = str(answer.get("answer", fallback))
+    short = str(answer.get("short_answer") or "")
+    first_mark = text.find(" [")
+    at = text.find(short, 0, first_mark if first_mark > 0 else len(text)) if short else -1
+    if at < 0:
+        return escape(text)
+    return f"{escape(text[:at])}<b>{escape(short)}</b>{escape(text[at + len(short) :])}"
+
+
+def _also_reported(answer: dict[str, Any]) -> str:
+    items = []
+    for r in answer.get("also_reported") or []:
+        title = escape(str(r.get("title") or r.get("article_id") or ""))
+        url = _safe_url(str(r.get("url") or ""))
+        link = f'<a href="{escape(url, quote=True)}" rel="noopener noreferrer">{title}</a>' if url else title
+        meta = " · ".join(escape(str(r.get(k) or "")) for k in ("source", "published") if r.get(k))
+        how = (
+            "also reported by"
+            if r.get("agrees", True)
+            else f"reported differently ({escape(str(r.get('short_answer')))}) by"
+        )
+        items.append(f"<li class=small>{how} {link} <span class=small>{meta}</span></li>")
+    return f"<ul>{''.join(items)}</ul>" if items else ""
+
+
 def _failing_case(r: dict[str, Any]) -> str:
     answer = r.get("answer") or {}
     refusal = answer.get("refusal")
@@ -163,7 +190,7 @@ def _failing_case(r: dict[str, Any]) -> str:
         f'<div class="case"><h3>{escape(r["id"])} <span class=small>({escape(str(r.get("kind", "")))}, '
         f"as of {escape(str(r.get('as_of') or 'today'))}, {r.get('latency_ms', 0):.0f} ms)</span></h3>"
         f"{history}<p><b>Q:</b> {escape(r.get('question', ''))}</p>"
-        f"<p><b>A{refused}:</b> {escape(str(answer.get('answer', r.get('error') or '')))}</p>"
+        f"<p><b>A{refused}:</b> {_answer_html(answer, str(r.get('error') or ''))}</p>{_also_reported(answer)}"
         f"<p class=small><b>Expected:</b> {expected}</p><ul class=why>{why}</ul>"
         f"{'<p><b>Cited passages</b></p><ol style=list-style:none>' + cites + '</ol>' if cites else ''}</div>"
     )

@@ -9,7 +9,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from bot.answering.answer import REFUSAL_KINDS, Answer
-from bot.evaluation.cases import Case
+from bot.evaluation.cases import Case, Expect
 
 
 def pct(value: float | None) -> str:
@@ -157,6 +157,10 @@ def _expected_dict(case: Case) -> dict[str, Any]:
         out["answer_contains_all"] = list(e.answer_contains_all)
     if e.answer_not_contains:
         out["answer_not_contains"] = list(e.answer_not_contains)
+    if e.first_sentence_contains:
+        out["first_sentence_contains"] = list(e.first_sentence_contains)
+    if e.short_answer:
+        out["short_answer"] = list(e.short_answer)
     if e.cites:
         out["cites"] = list(e.cites)
     refused = True if e.refusal_kind else e.refused
@@ -183,6 +187,20 @@ def citation_hit(
         if want in cited_ids or any(want.lower() in t for t in titles):
             return True
     return False
+
+
+def _check_direct_answer(e: Expect, text: str, short: str, result: CaseResult) -> None:
+    """The first sentence and the marked short answer, when the case names what they must hold."""
+    if e.first_sentence_contains:
+        ok = any(contains_normalised(first_sentence(text), a) for a in e.first_sentence_contains)
+        result.checks["first_sentence"] = ok
+        if not ok:
+            result.failures.append(f"first sentence lacks any of {list(e.first_sentence_contains)}")
+    if e.short_answer:
+        ok = bool(short) and any(contains_normalised(a, short) or contains_normalised(short, a) for a in e.short_answer)
+        result.checks["short_answer"] = ok
+        if not ok:
+            result.failures.append(f"short answer {short!r} matches none of {list(e.short_answer)}")
 
 
 def score_case(
@@ -226,6 +244,7 @@ def score_case(
         result.checks["not_contains"] = not bad
         if bad:
             result.failures.append(f"answer contains forbidden {bad}")
+    _check_direct_answer(e, text, str(data.get("short_answer") or ""), result)
     if e.cites:
         ok = citation_hit(e.cites, citations, aliases)
         result.checks["cites"] = ok

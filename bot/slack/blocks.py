@@ -52,6 +52,19 @@ def visible(text: str) -> str:
     return _INVISIBLE.sub("", text)
 
 
+# mrkdwn that untrusted text could use to pose as the bot's own labels: emphasis, code, strike, emoji
+# codes and quote markers. Each is swapped for a look-alike that Slack shows literally.
+_EMPHASIS = str.maketrans({"*": "∗", "_": "ˍ", "~": "∼", "`": "ˋ"})
+_EMOJI_CODE = re.compile(r":([a-z0-9_+'-]{1,40}):", re.I)
+_QUOTE_MARK = re.compile(r"^(\s*)>", re.M)
+
+
+def neutralise(text: str) -> str:
+    """``text`` with no working mrkdwn: emphasis, code, ``:emoji:`` codes and ``>`` quote markers shown literally."""
+    text = _EMOJI_CODE.sub(lambda m: f"꞉{m.group(1)}꞉", text)
+    return _QUOTE_MARK.sub(r"\1›", text).translate(_EMPHASIS)
+
+
 def escape(text: str) -> str:
     """Escape text for mrkdwn so it shows literally: ``&``, ``<`` and ``>`` become entities."""
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
@@ -89,8 +102,9 @@ def clip(text: str, limit: int) -> str:
 
 
 def clip_escaped(raw: str, limit: int) -> str:
-    """Escape ``raw`` for mrkdwn and clip it so the *escaped* text fits ``limit`` (no half entities)."""
-    raw = visible(raw)
+    """Escape ``raw`` for mrkdwn and clip it so the *escaped* text fits ``limit`` (no half entities); its
+    mrkdwn is neutralised, so untrusted text can't forge the bot's bold labels, emoji or quotes."""
+    raw = neutralise(visible(raw))
     budget = limit
     while budget > 0:
         escaped = escape(clip(raw, budget))
@@ -171,6 +185,34 @@ def citation_text(citation: Citation, *, quote_chars: int = QUOTE_CHARS) -> str:
     return clip("\n".join(lines), MAX_SECTION_CHARS)
 
 
+def answer_mrkdwn(answer: Answer, limit: int) -> str:
+    """The answer as escaped, neutralised mrkdwn within ``limit``, its short answer in bold."""
+    text = answer.text.strip() or "(no answer)"
+    span = answer.short_answer_span() if answer.text.strip() == answer.text else None
+    if span is None or span[1] + 200 > limit:
+        return clip_escaped(text, limit)
+    before, short, after = text[: span[0]], text[span[0] : span[1]], text[span[1] :]
+    head = f"{clip_escaped(before, limit)}*{clip_escaped(short, limit)}*"
+    return head + clip_escaped(after, max(1, limit - len(head)))
+
+
+def also_reported_text(answer: Answer) -> str:
+    """The other articles that report the answer's fact, and those that report it differently."""
+    lines = []
+    for r in answer.also_reported:
+        meta = " · ".join(escape(visible(x).strip()) for x in (r.source, r.published) if x.strip())
+        title = link(r.url, clip(visible(r.title).strip() or "Untitled", TITLE_CHARS))
+        if r.agrees:
+            lines.append(f"Also reported by {title}" + (f" · {meta}" if meta else ""))
+        else:
+            lines.append(
+                f":warning: Reported differently by {title}"
+                + (f" · {meta}" if meta else "")
+                + f": {clip_escaped(r.short_answer, 200)}"
+            )
+    return clip("\n".join(lines), MAX_SECTION_CHARS)
+
+
 def feedback_actions(answer_id: str) -> Block:
     """The 👍/👎 buttons; their value is the stored answer's id."""
     return {
@@ -210,13 +252,18 @@ def answer_blocks(answer: Answer, *, answer_id: str | None = None, asked_by: str
         latest = f" · newest data I have: {escape(visible(latest))}" if latest else ""
         head.append(_context(f":warning: *{heading}*{latest}"))
 
-    tail: list[Block] = [_context(f"As of {answer.as_of.isoformat()} · answers quote the stored articles only")]
+    stamp = f"Based on news up to {human_date(answer.news_until)}" if answer.news_until else "No news stored yet"
+    tail: list[Block] = [
+        _context(f"{stamp} · asked on {human_date(answer.as_of)} · answers quote the stored articles only")
+    ]
+    if answer.also_reported:
+        tail.insert(0, _context(also_reported_text(answer)))
     if answer_id:
         tail.append(feedback_actions(answer_id))
 
     budget = BLOCK_TEXT_BUDGET - block_text_length(head) - block_text_length(tail)
     slots = MAX_BLOCKS - len(head) - len(tail)
-    answer_text = clip_escaped(answer.text.strip() or "(no answer)", min(ANSWER_BUDGET, budget - 200))
+    answer_text = answer_mrkdwn(answer, min(ANSWER_BUDGET, budget - 200))
     body = [_section(piece) for piece in _split(answer_text, MAX_SECTION_CHARS)][: max(1, slots - 3)]
     budget -= block_text_length(body)
     slots -= len(body)

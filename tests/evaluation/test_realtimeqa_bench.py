@@ -87,7 +87,7 @@ def test_unanswerable_questions_are_reported_apart_and_checked(bench) -> None:  
         Q("u2", date(2022, 7, 2), "?", "z", "not-in-index", {"a8"}),
     ]
     outcomes = [
-        Out("q1", "gold", ["a1"], ["a1"], True, False, 50.0),
+        Out("q1", "gold", ["a1"], ["a1"], True, False, 50.0, True, True, True, 30),
         Out("u1", "not-in-index", [], [], False, True, 40.0),
         Out("u2", "not-in-index", ["a3"], ["a3"], False, False, 60.0),
     ]

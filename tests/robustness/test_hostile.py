@@ -159,7 +159,7 @@ def test_asking_for_the_injected_instruction_stays_harmless(hostile_answerer: An
 
 
 def test_slack_control_sequences_in_articles_are_shown_literally(hostile_answerer: Answerer) -> None:
-    answer = _ask(hostile_answerer, "When will the Brackenford dockworkers strike?")
+    answer = _ask(hostile_answerer, "How long could the Brackenford dockworkers strike last?")
     assert "hostile-strike" in _cited(answer)
     blocks = answer_blocks(answer, answer_id="a1")
     rendered = json.dumps(blocks, ensure_ascii=False)
