@@ -27,7 +27,9 @@ _BOILERPLATE = re.compile(
     re.I,
 )
 _CAPTION = re.compile(r"\((?:AP|Reuters|AFP|Getty)[^)]*(?:Photo|Images?)[^)]*\)|\bGetty Images\b|\bFILE\s+-\s", re.I)
-_BYLINE = re.compile(r"(?:by|from)\s+[A-Z][\w.'’-]+(?:\s+[A-Z][\w.'’-]+){0,3}(?:\s*(?:,|and|&)\s*[A-Z][\w.'’-]+.*)?$")
+_BYLINE = re.compile(
+    r"(?:[Bb]y|[Ff]rom)\s+[A-Z][\w.'’-]+(?:\s+[A-Z][\w.'’-]+){0,3}(?:\s*(?:,|and|&)\s*[A-Z][\w.'’-]+.*)?$"
+)
 _CLOSES = re.compile(r"[.!?…:;,\"'”’)\]]$")
 _DATELINE = re.compile(
     r"^(?:[A-Z][A-Z.'’ -]{1,40}(?:,\s*[A-Z][\w.' -]{1,30})?\s*(?:\([A-Za-z .&]{2,30}\))?\s*[-–—]{1,2}\s+"
@@ -59,7 +61,7 @@ def sentence_kind(text: str, start: int, end: int) -> Kind:
     """The kind of the sentence ``text[start:end]`` (offsets into ``text``, which keeps its line breaks)."""
     sentence = text[start:end].strip()
     line_start = text.rfind("\n", 0, start) + 1
-    if not text[line_start:start].strip() and _BULLET.match(sentence):
+    if _BULLET.match(text, line_start):  # every sentence of a bulleted or numbered line
         return "list_item"
     if _BOILERPLATE.match(sentence) or _CAPTION.search(sentence):
         return "boilerplate" if _BOILERPLATE.match(sentence) else "caption"

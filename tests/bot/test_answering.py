@@ -102,6 +102,16 @@ def test_json_shape(answerer: Answerer) -> None:
     assert d["as_of"] == "2025-05-26" and d["refused"] is False and d["refusal"] is None
     assert set(d["citations"][0]) == {"n", "article_id", "title", "source", "published", "url", "quote"}
     assert d["timings_ms"]["total"] > 0
+    # the direct-answer shape: the short answer stands in the first sentence, which cites [1]
+    assert d["short_answer"] == "Masayoshi Son" and d["answer"].split(" [1]")[0].startswith("Masayoshi Son")
+    assert d["also_reported"] == [] and d["news_until"] == "2025-05-25"
+
+
+def test_reply_is_one_answer_sentence_and_little_evidence(answerer: Answerer) -> None:
+    for question in ("Who proposed the US-Japan fund?", "How many people will the Ohio chip plant employ?"):
+        a = answerer.ask(question, as_of=SEED_DAY)
+        assert not a.refused and len(a.text.split()) <= 60 and a.text.count("[") <= 3
+        assert {c.article_id for c in a.citations} == {a.citations[0].article_id}  # one article's passage
 
 
 def test_langchain_retriever_and_runnable_chain(answerer: Answerer) -> None:

@@ -1,0 +1,78 @@
+"""What a question asks for, and which span of a sentence answers it."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.answering.answer_type import asked, slot
+
+
+@pytest.mark.parametrize(
+    ("question", "kind", "unit"),
+    [
+        ("Who proposed the fund?", "name", ""),
+        ("Which state has the highest gas price?", "name", ""),
+        ("How many people will the plant employ?", "number", ""),
+        ("How long will the crossing take?", "number", "duration"),
+        ("How much will the plant cost?", "number", "money"),
+        ("What percentage of adults disapprove of the ruling?", "number", "percent"),
+        ("What's the size of Norway's fund?", "number", ""),
+        ("When will the plant open?", "date", ""),
+        ("In what year was the treaty signed?", "year", ""),
+        ("What are the ferries called?", "name", ""),
+        ("Why did the council vote?", "", ""),
+    ],
+)
+def test_answer_types(question: str, kind: str, unit: str) -> None:
+    a = asked(question)
+    assert (a.type, a.unit) == (kind, unit)
+
+
+def test_the_question_sentence_is_the_focus_not_its_context() -> None:
+    a = asked("Severe floods hit the region this week. Which state was worst affected?")
+    assert a.focus == "Which state was worst affected?" and a.place is True
+    follow = asked("How many people will it employ? (context: Where will Veltrix build its plant?)")
+    assert follow.type == "number" and follow.counted == "peopl" and follow.place is None
+
+
+def _short(question: str, sentence: str, passages: tuple[str, ...] = ()) -> str | None:
+    span = slot(question, passages or (sentence,)).short_answer(sentence)
+    return sentence[span[0] : span[1]] if span else None
+
+
+def test_the_questions_own_words_never_answer_it() -> None:
+    assert (
+        _short("Who met Kyrie Irving?", "Nike cut ties with Kyrie Irving on Friday.", ("Shoes by Nike sold out.",))
+        == "Nike"
+    )
+
+
+def test_who_wants_a_person_not_a_place() -> None:
+    s = "Masayoshi Son, the chief executive of SoftBank Group, has proposed that the United States and Japan act."
+    assert _short("Who came up with the idea?", s) == "Masayoshi Son"
+
+
+def test_which_state_wants_a_place() -> None:
+    s = "Reports of 40 people missing in a rural Virginia county, Buchanan County Sheriff Eric Breeding said."
+    assert _short("Flooding hit which state?", s) == "Virginia"
+
+
+def test_a_sentence_initial_common_word_is_not_a_name() -> None:
+    s = "Dangerous flooding hit the park in southern Montana on Monday."
+    assert _short("Which national park flooded?", s, (s,)) == "Montana"
+
+
+def test_numbers_of_the_asked_unit_and_count() -> None:
+    s = "The line would cut the crossing to eleven minutes and remove about 4,000 car trips a day."
+    assert _short("How long will the crossing take?", s) == "eleven minutes"
+    s = "The museum reopened after a two-year renovation; 40,000 visitors are expected."
+    assert _short("How many visitors does the museum expect?", s) == "40,000"
+    s = "Plots cost $35 a year, and 40 new plots open in June."
+    assert _short("How much do the plots cost?", s) == "$35"
+    assert _short("What percentage disapprove?", "In the survey, 60% of adults disapprove, up 4 points.") == "60%"
+
+
+def test_the_day_a_story_was_told_is_not_when_it_happens() -> None:
+    s = "Veltrix said on Friday the plant would open in March 2028."
+    assert _short("When will the plant open?", s) == "March 2028"
+    assert _short("When did Veltrix announce the plant?", s) == "Friday"
