@@ -454,6 +454,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--skip-newsbot", action="store_true", help="baseline only")
     parser.add_argument("--limit", type=int, default=0, help="ask only the first N questions")
     parser.add_argument("--check", action="store_true", help="exit 1 when a CI threshold is missed")
+    parser.add_argument("--before", type=Path, help="an earlier results file: its newsbot figures are kept as 'before'")
     parser.add_argument("--out", type=Path, help="results JSON (default: benchmarks/results/realtimeqa-<mode>.json)")
     args = parser.parse_args(argv)
 
@@ -499,6 +500,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             "honest there (higher is better), answer contains gold means another article held it",
         },
     }
+    if args.before:
+        earlier = json.loads(args.before.read_text(encoding="utf-8"))
+        result["before"] = {"git_commit": earlier.get("git_commit"), "newsbot": earlier.get("newsbot")}
     newsbot = baseline = None
     if not args.skip_newsbot:
         outcomes, result["newsbot_ingest"] = newsbot_run(articles, questions, data_dir / "newsbot")

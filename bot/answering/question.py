@@ -34,6 +34,12 @@ _FORECAST = re.compile(
     r"\b(forecast|predict(?:ion|ed)?|projected|outlook|price target|should i (?:buy|sell)|in the future)\b",
     re.I,
 )
+# "What did VanEck's CEO predict?", "according to analysts": a reported forecast is news, not a request.
+_REPORTED = re.compile(
+    r"\b(?:did|does|do|has|have|had)\b[^?]{0,80}?\b(?:predict|forecast|expect|project|say|said|call|bet)\w*\b"
+    r"|\baccording to\b|\bwho (?:predicted|forecast|expects|said)\b",
+    re.I,
+)
 _FUTURE = re.compile(r"\b(will|going to|gonna|expected to|by (?:the )?end of)\b", re.I)
 _YES_NO_FUTURE = re.compile(
     r"^\s*(?:will|is .{1,60}? going to|are .{1,60}? going to)\b.{0,120}?\b(win|reach|hit|rise|fall|crash|drop|"
@@ -54,23 +60,36 @@ class ParsedQuestion:
     prediction: bool
 
 
-def _metric(text: str) -> str | None:
+# "Is BTC over $45k?", "did gold fall below $400?": a level compared is a price question.
+_COMPARED = re.compile(
+    r"\b(?:above|below|over|under|more than|less than|exceed(?:s|ed)?|top(?:ped)?|hit|reach(?:ed)?|break|broke|"
+    r"past|beyond)\s+(?:the\s+)?[$€£]?\s?\d",
+    re.I,
+)
+_BARE = re.compile(r"^\W*(?:\$?[\w&.\- ]{1,30}?)\W*(?:rn|atm|now|today|pls|please)?\W*$", re.I)
+
+
+def _metric(text: str, assets: tuple[str, ...]) -> str | None:
     for name, pattern in _METRICS:
         if pattern.search(text):
             return name
+    if _COMPARED.search(text):
+        return "price"
+    if assets and _BARE.match(text) and len(text.split()) <= 3:  # "eth?", "BTC rn"
+        return "price"
     return None
 
 
 def parse_question(text: str, as_of: date) -> ParsedQuestion:
     """Parse ``text`` as asked on ``as_of``."""
     assets = tuple(find_assets(text))
-    metric = _metric(text) if assets else None
+    metric = _metric(text, assets) if assets else None
     period = question_period(text, as_of, market=bool(assets and metric))
     # A figure asked for at a named future time is past the snapshot (refused as such); a forecast,
     # or a future figure with no time named, is a prediction.
     dated = period is not None and not period.implicit
     market_future = bool(assets) and (_FORECAST.search(text) or (_FUTURE.search(text) and not dated))
-    prediction = bool(market_future or _YES_NO_FUTURE.search(text))
+    prediction = bool(market_future or _YES_NO_FUTURE.search(text)) and not _REPORTED.search(text)
     return ParsedQuestion(
         text=text,
         as_of=as_of,

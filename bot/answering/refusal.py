@@ -53,7 +53,8 @@ def market_decision(parsed: ParsedQuestion, index: Index) -> Decision | None:
     asset = parsed.assets[0]
     rows = index.newest_snapshots(asset, as_of=parsed.as_of)
     if not rows:
-        return None  # nothing dated for this asset: the general rules decide
+        # Nothing dated for this asset: say so, and never let another asset's figure answer it.
+        return None if parsed.prediction else _no_market_data(asset, index, parsed.as_of)
     chosen = _pick(rows, parsed.metric)
     latest_row = chosen[0]
     latest = latest_row.as_of
@@ -81,7 +82,32 @@ def market_decision(parsed: ParsedQuestion, index: Index) -> Decision | None:
         metric_label = METRIC_LABELS.get(r.metric, r.metric)
         text = f"As of {human_date(period.end)}, {asset}'s {metric_label} was {_figure(r)} [1]."
         return Decision(None, text, r.as_of.isoformat(), tuple(rows_for_day))
-    return None
+    return _nearest_day(asset, label, parsed.metric, period.end, index, parsed.as_of)
+
+
+def _nearest_day(asset: str, label: str, metric: str | None, day: date, index: Index, as_of: date) -> Decision | None:
+    """A day with no figure of its own: the nearest earlier figure (else the newest), dated as such."""
+    near = _pick(index.newest_snapshots(asset, as_of=day), metric) or _pick(
+        index.newest_snapshots(asset, as_of=as_of), metric
+    )
+    if not near:
+        return None
+    r = near[0]
+    text = (
+        f"I have no {asset} {label} for {human_date(day)}. The nearest I have is from {human_date(r.as_of)}: "
+        f"{METRIC_LABELS.get(r.metric, r.metric)} {_figure(r)} [1]."
+    )
+    return Decision(None, text, r.as_of.isoformat(), (r,))
+
+
+def _no_market_data(asset: str, index: Index, as_of: date) -> Decision:
+    """No dated figure for ``asset``: say so and name the assets there are figures for."""
+    newest: dict[str, date] = {}
+    for row in index.newest_snapshots(as_of=as_of):
+        newest[row.asset] = max(newest.get(row.asset, row.as_of), row.as_of)
+    have = ", ".join(f"{a} (to {human_date(d)})" for a, d in sorted(newest.items())[:8])
+    also = f" I have dated figures for {have}." if have else " I have no dated market figures at all."
+    return Decision("no_evidence", f"I have no market data for {asset} in my news.{also}", None)
 
 
 _PAST_TENSE = re.compile(r"\b(?:did|was|were|happened|won|lost|had|took place|ended|went)\b", re.I)

@@ -31,11 +31,6 @@ _NOW = re.compile(
     r"\b(now|right now|currently|current|at the moment|at present|presently|today|tonight|latest|these days)\b",
     re.I,
 )
-_PRESENT_MARKET = re.compile(
-    r"\b(is|are)\s+(?:\w+\s+){0,3}?(trading|priced|worth|valued|selling|going for)\b|\b(trades|costs|sells)\b"
-    r"|\bhow much (?:is|are|does)\b|\bwhat(?:'s| is)\s+(?:the\s+)?(?:current\s+)?(?:price|value|market cap)",
-    re.I,
-)
 
 
 def _week_start(day: date) -> date:
@@ -102,6 +97,6 @@ def _question_period(text: str, as_of: date, market: bool) -> Period | None:
         return Period(date(y, 1, 1), min(date(y, 12, 31), as_of), str(y))
     if _NOW.search(text):
         return Period(as_of, as_of, "now")
-    if market and _PRESENT_MARKET.search(text):
+    if market:  # a market figure asked with no time named ("BTC price?", "was bitcoin up?") means now
         return Period(as_of, as_of, "now", implicit=True)
     return None
