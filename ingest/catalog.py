@@ -8,10 +8,11 @@ import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from ingest.database import Database
+from ingest.snapshots import ASSETS
 
 _TOKEN = re.compile(r"[^\W_]+(?:['’][^\W_]+)?", re.UNICODE)
 STOPWORDS = frozenset(
@@ -169,10 +170,15 @@ class Catalog:
                ORDER BY s.asset, s.metric, s.as_of DESC, a.published DESC""",
             (asset, asset, (as_of or date.max).isoformat()),
         ).fetchall()
-        newest: dict[tuple[str, str, str], SnapshotRow] = {}
+        by_key: dict[tuple[str, str, str], list[SnapshotRow]] = {}
         for r in rows:
-            newest.setdefault((r["asset"], r["metric"], r["period"]), SnapshotRow.from_row(r))
-        return list(newest.values())
+            by_key.setdefault((r["asset"], r["metric"], r["period"]), []).append(SnapshotRow.from_row(r))
+        newest = []
+        for group in by_key.values():  # newest first; a figure implausible beside its neighbours is skipped
+            chosen = next((row for row in group if plausible(row, group)), None)
+            if chosen is not None:
+                newest.append(chosen)
+        return newest
 
     def snapshots_on(self, asset: str, day: date) -> list[SnapshotRow]:
         """Every snapshot of ``asset`` stated for exactly ``day``."""
@@ -181,6 +187,19 @@ class Catalog:
                JOIN articles a ON a.id = s.article_id
                WHERE a.status = 'ready' AND s.asset = ? AND s.as_of = ? ORDER BY s.metric""",
             (asset, day.isoformat()),
+        ).fetchall()
+        found = [SnapshotRow.from_row(r) for r in rows]
+        week = self.snapshots_between(asset, day - timedelta(days=7), day + timedelta(days=7))
+        return [row for row in found if plausible(row, [w for w in week if w.metric == row.metric])]
+
+    def snapshots_between(self, asset: str | None, first: date, last: date) -> list[SnapshotRow]:
+        """Every stored snapshot (of ``asset``, or of all) dated from ``first`` to ``last``, oldest first."""
+        rows = self.db.execute(
+            """SELECT s.*, a.title, a.source, a.published, a.url FROM snapshots s
+               JOIN articles a ON a.id = s.article_id
+               WHERE a.status = 'ready' AND (CAST(? AS TEXT) IS NULL OR s.asset = ?) AND s.as_of BETWEEN ? AND ?
+               ORDER BY s.as_of, s.asset, s.metric""",
+            (asset, asset, first.isoformat(), last.isoformat()),
         ).fetchall()
         return [SnapshotRow.from_row(r) for r in rows]
 
@@ -227,3 +246,28 @@ def _article_dict(row: Any, *, with_text: bool) -> dict[str, Any]:
     d["authors"] = json.loads(d.get("authors") or "[]")
     d["date_inferred"] = bool(d["date_inferred"])
     return d
+
+
+# A daily move beyond these is a misread for a large asset (a garbled sentence, not a crash).
+LARGE_ASSET_MAX_DAILY_MOVE = 50.0
+PRICE_OUTLIER_RATIO = 5.0  # a price this many times off the same week's median is a misread
+
+
+def plausible(row: SnapshotRow, others: Sequence[SnapshotRow]) -> bool:
+    """False for a figure implausible beside the same asset's other figures of that week (10× off), or a
+    daily move of 50% or more for a large asset (an index, a commodity, a currency pair, Bitcoin, Ethereum)."""
+    if row.metric == "change" and row.period in {"", "24h"} and abs(row.value) >= LARGE_ASSET_MAX_DAILY_MOVE:
+        return not _is_large(row.asset)
+    if row.metric != "price":
+        return True
+    week = sorted(
+        o.value for o in others if o is not row and o.metric == "price" and abs((o.as_of - row.as_of).days) <= 7
+    )
+    if len(week) < 2 or row.value <= 0:
+        return True
+    median = week[len(week) // 2]
+    return 1 / PRICE_OUTLIER_RATIO <= row.value / median <= PRICE_OUTLIER_RATIO
+
+
+def _is_large(asset: str) -> bool:
+    return ASSETS.kinds.get(asset) in {"index", "commodity", "pair"} or asset in {"Bitcoin", "Ethereum"}

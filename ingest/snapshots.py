@@ -2,33 +2,63 @@
 
 from __future__ import annotations
 
+import os
 import re
+from dataclasses import dataclass
 from datetime import date, timedelta
+from importlib.resources import files
+from pathlib import Path
 
 from ingest.dates import find_dates
+from ingest.errors import ConfigError
 from ingest.models import Snapshot
 from ingest.sentences import sentence_spans
 
-# fmt: off
-_ASSETS: dict[str, tuple[str, ...]] = {
-    "Bitcoin": ("bitcoin", "btc", "xbt"), "Ethereum": ("ethereum", "ether", "eth"),
-    "Solana": ("solana", "SOL"), "XRP": ("xrp",), "Dogecoin": ("dogecoin", "doge"),
-    "Cardano": ("cardano", "ADA"), "BNB": ("bnb", "binance coin"), "Tether": ("tether", "usdt"),
-    "USD Coin": ("usd coin", "usdc"), "Litecoin": ("litecoin", "ltc"), "Polkadot": ("polkadot", "DOT"),
-    "Chainlink": ("chainlink",), "Shiba Inu": ("shiba inu", "shib"), "Avalanche": ("AVAX",),
-    "Tron": ("TRX",), "Gold": ("gold", "XAU"), "Silver": ("silver", "XAG"),
-    "Oil": ("oil", "crude oil", "crude", "brent", "brent crude", "wti", "west texas intermediate"),
-    "Natural gas": ("natural gas",), "S&P 500": ("s&p 500", "s&p", "standard & poor's 500"),
-    "Dow Jones": ("dow jones industrial average", "dow jones", "the dow", "djia"),
-    "Nasdaq": ("nasdaq composite", "nasdaq"), "FTSE 100": ("ftse 100", "ftse"),
-    "Nikkei 225": ("nikkei 225", "nikkei"),
-}
-# fmt: on
+
+@dataclass(frozen=True)
+class AssetTable:
+    """The assets of ``assets.txt`` (and ``NEWSBOT_ASSETS_FILE``): aliases, kinds and currency pairs."""
+
+    aliases: dict[str, tuple[str, ...]]  # canonical name -> aliases
+    kinds: dict[str, str]
+    pairs: dict[tuple[str, str], str]  # (base asset, quote word) -> pair asset: ("US dollar", "yen") -> "Dollar/yen"
+
+
+def read_assets(text: str) -> AssetTable:
+    """Parse lines of ``Name | kind | alias, alias``; blank lines and ``#`` comments are skipped."""
+    aliases: dict[str, tuple[str, ...]] = {}
+    kinds: dict[str, str] = {}
+    pairs: dict[tuple[str, str], str] = {}
+    for line in text.splitlines():
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        name, kind, names = (part.strip() for part in (line.split("|") + ["", ""])[:3])
+        aliases[name] = tuple(a.strip() for a in names.split(",") if a.strip())
+        kinds[name] = kind.split()[0] if kind else ""
+        if kind.startswith("pair "):
+            _, *base, quote = kind.split()
+            pairs[(" ".join(base), quote.lower())] = name
+    return AssetTable(aliases, kinds, pairs)
+
+
+def _load_assets() -> AssetTable:
+    text = files("ingest").joinpath("assets.txt").read_text(encoding="utf-8")
+    extra = os.environ.get("NEWSBOT_ASSETS_FILE")
+    if extra:
+        try:
+            text += "\n" + Path(extra).read_text(encoding="utf-8")
+        except OSError as exc:
+            raise ConfigError(f"NEWSBOT_ASSETS_FILE={extra}: cannot read it ({exc.strerror})") from exc
+    return read_assets(text)
+
+
+ASSETS = _load_assets()
+_ASSETS = ASSETS.aliases
 #: alias -> canonical asset name. All-uppercase aliases match only as written (SOL, ADA, DOT...).
 ASSET_ALIASES: dict[str, str] = {a: name for name, aliases in _ASSETS.items() for a in aliases} | {
     name.lower(): name for name in _ASSETS
 }
-_INDEXES = frozenset({"S&P 500", "Dow Jones", "Nasdaq", "FTSE 100", "Nikkei 225"})
+_INDEXES = frozenset(name for name, kind in ASSETS.kinds.items() if kind == "index")
 # An alias next to one of these words is something else: a gold medal, an oil spill, S&P Global...
 _NOT_AFTER = frozenset(
     "medal medals medalist medalists medallist standard lining rush coast star stars card glove gloves "
@@ -76,11 +106,11 @@ _FIGURE = re.compile(
     r"(?<![\w.])(?P<sign>[-−+])?(?P<cur>US\$|\$|€|£)?\s?"
     r"(?P<num>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)"
     r"(?:\s?(?P<scale>trillion|billion|million|thousand)\b|(?P<abbr>trn|tn|bn|mln|mn|[TtBbMmKk])\b)?"
-    r"(?:\s?(?P<pct>%|percent\b|per cent\b|pct\b)|\s(?P<cur2>USD|dollars|EUR|euros|GBP|pounds)\b)?"
+    r"(?:\s?(?P<pct>%|percent\b|per cent\b|pct\b)|\s(?P<cur2>USD|dollars|dlrs|dlr|EUR|euros|GBP|pounds|yen)\b)?"
 )
 _SCALE = {"thousand": 1e3, "k": 1e3, "million": 1e6, "m": 1e6, "mn": 1e6, "mln": 1e6, "billion": 1e9,
           "b": 1e9, "bn": 1e9, "trillion": 1e12, "t": 1e12, "tn": 1e12, "trn": 1e12}
-_UNIT = {"$": "USD", "us$": "USD", "usd": "USD", "dollars": "USD", "€": "EUR", "eur": "EUR",
+_UNIT = {"$": "USD", "us$": "USD", "usd": "USD", "dollars": "USD", "dlrs": "USD", "dlr": "USD", "yen": "JPY", "€": "EUR", "eur": "EUR",
          "euros": "EUR", "£": "GBP", "gbp": "GBP", "pounds": "GBP"}
 _MOVE = (r"rose|rises|rising|risen|fell|falls|falling|fallen|climbed|climbs|jumped|jumps|dropped|drops|"
          r"slid|slipped|surged|soared|plunged|plummeted|tumbled|rallied|sank|declined|gained|advanced|"
@@ -126,6 +156,8 @@ _PERIODS = (
     ("1y", re.compile(r"(?:past|last|previous) (?:year|12 months)|year[- ]over[- ]year|12[- ]months?")),
 )
 # fmt: on
+_WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+_WEEKDAY = re.compile(r"\b(?:on|as of|by|late|early|last)\s+(" + "|".join(_WEEKDAYS) + r")\b", re.IGNORECASE)
 _DATE_LEAD = re.compile(r"(?:as of|as at|on)\s*$", re.IGNORECASE)
 _APPOSITIVE = re.compile(r"\([^()]*\)|,[^,]*,")
 # A past year the sentence is about ("in 1973"): its figures are history, not a snapshot.
@@ -176,7 +208,14 @@ def _sentence_date(text: str, a: int, b: int, published: date) -> date | None:
     for d, s, _ in find_dates(sentence):
         if d <= published + timedelta(days=1) and (s < 25 or _DATE_LEAD.search(sentence, 0, s)):
             return d
-    return published - timedelta(days=1) if "yesterday" in sentence.lower() else None
+    lowered = sentence.lower()
+    if "yesterday" in lowered:
+        return published - timedelta(days=1)
+    weekday = _WEEKDAY.search(sentence)
+    if weekday:  # "on Monday" in an article of Tuesday 19 December: Monday 18 December
+        back = (published.weekday() - _WEEKDAYS.index(weekday.group(1).lower())) % 7
+        return published - timedelta(days=back)
+    return None
 
 
 def _too_far(between: str, anchor_kind: str) -> bool:
@@ -225,7 +264,8 @@ def _sentence(
 ) -> list[Snapshot]:  # fmt: skip
     """The snapshots one sentence states; ``own`` are its asset mentions, ``corefs`` its "the coin"s."""
     sentence = text[a:b]
-    past = [int(y) for y in _PAST_YEAR.findall(sentence)]
+    # "its highest since May 2022" compares with the past; "in 1973" is about it
+    past = [int(m.group(1)) for m in _PAST_YEAR.finditer(sentence) if not sentence[: m.start()].endswith("since ")]
     if "respectively" in sentence or any(y != as_of.year for y in past):
         return []
     dates = [(a + s, a + e) for _, s, e in find_dates(sentence)]
@@ -249,6 +289,11 @@ def _sentence(
             continue
         metric, trig, sign = result
         asset = subject[2]
+        if ASSETS.kinds.get(asset) == "currency":  # "the dollar closed at 153.20 yen": the dollar/yen pair
+            pair = ASSETS.pairs.get((asset, (fig["cur2"] or "").lower()))
+            if pair is None or metric != "price":
+                continue
+            asset = pair
         if plain and not (metric == "price" and asset in _INDEXES and not _YEAR.fullmatch(fig["num"])):
             continue
         if metric == "price" and not (money or plain):
@@ -258,6 +303,8 @@ def _sentence(
             continue
         scale = _SCALE.get((fig["scale"] or fig["abbr"] or "").lower(), 1)
         unit = "%" if fig["pct"] else _UNIT.get((fig["cur"] or fig["cur2"] or "").lower(), "")
+        if unit == "JPY" and ASSETS.kinds.get(asset) != "pair":
+            continue  # a figure in yen for anything but the pair is not read
         unit = unit or ("points" if asset in _INDEXES and plain else "USD")
         period = ""
         if metric in ("change", "volume", "volume_change"):

@@ -135,6 +135,10 @@ class Index:
         """Every market figure of ``asset`` stated for exactly ``day``."""
         return self.catalog.snapshots_on(asset, day)
 
+    def snapshots_between(self, asset: str | None, first: date, last: date) -> list[SnapshotRow]:
+        """Every market figure (of ``asset``, or of all) dated from ``first`` to ``last``, oldest first."""
+        return self.catalog.snapshots_between(asset, first, last)
+
     # ---- write side -------------------------------------------------------------------------
 
     def existing(self, article_id: str) -> Any | None:

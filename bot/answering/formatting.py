@@ -20,7 +20,8 @@ def human_date(day: date | str) -> str:
 
 
 def human_value(value: float, unit: str) -> str:
-    """``108029.56, USD`` → ``$108,029.56``; ``2.15e12, USD`` → ``$2.15 trillion``; ``63.27, %`` → ``63.27%``."""
+    """``108029.56, USD`` → ``$108,029.56``; ``43610, USD`` → ``$43,610``; ``2.15e12, USD`` → ``$2.15 trillion``;
+    ``63.27, %`` → ``63.27%``."""
     if unit == "%":
         return f"{value:g}%"
     symbol = {"USD": "$", "EUR": "€", "GBP": "£"}.get(unit, "")
@@ -28,4 +29,6 @@ def human_value(value: float, unit: str) -> str:
     for scale, word in ((1e12, "trillion"), (1e9, "billion"), (1e6, "million")):
         if abs(value) >= scale:
             return f"{symbol}{value / scale:,.2f} {word}{suffix}"
+    if abs(value) >= 100 and value == int(value):
+        return f"{symbol}{value:,.0f}{suffix}"  # $43,610, not $43,610.00
     return f"{symbol}{value:,.2f}{suffix}"

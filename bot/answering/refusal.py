@@ -50,8 +50,13 @@ def market_decision(parsed: ParsedQuestion, index: Index) -> Decision | None:
     """For a question about an asset's market figure: refuse past the newest snapshot, or answer from it."""
     if not parsed.assets or (parsed.metric is None and not parsed.prediction):
         return None
-    asset = parsed.assets[0]
-    rows = index.newest_snapshots(asset, as_of=parsed.as_of)
+    # "the dollar against the yen": the first asset named that has figures (the pair), else the first
+    asset, rows = parsed.assets[0], []
+    for candidate in parsed.assets:
+        rows = index.newest_snapshots(candidate, as_of=parsed.as_of)
+        if rows:
+            asset = candidate
+            break
     if not rows:
         # Nothing dated for this asset: say so, and never let another asset's figure answer it.
         return None if parsed.prediction else _no_market_data(asset, index, parsed.as_of)
@@ -86,10 +91,9 @@ def market_decision(parsed: ParsedQuestion, index: Index) -> Decision | None:
 
 
 def _nearest_day(asset: str, label: str, metric: str | None, day: date, index: Index, as_of: date) -> Decision | None:
-    """A day with no figure of its own: the nearest earlier figure (else the newest), dated as such."""
-    near = _pick(index.newest_snapshots(asset, as_of=day), metric) or _pick(
-        index.newest_snapshots(asset, as_of=as_of), metric
-    )
+    """A day with no figure of its own: the nearest earlier figure (else the first later one), dated."""
+    later = [r for r in index.snapshots_between(asset, day, as_of) if r.metric == (metric or "price")]
+    near = _pick(index.newest_snapshots(asset, as_of=day), metric) or later[:1]
     if not near:
         return None
     r = near[0]

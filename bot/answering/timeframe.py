@@ -77,7 +77,32 @@ def question_period(text: str, as_of: date, *, market: bool = False) -> Period |
         return None
 
 
+# Named days people ask about ("on New Year's Eve 2023", "at Christmas"), as (month, day).
+_HOLIDAYS = {
+    "new year's eve": (12, 31), "new years eve": (12, 31), "new year's day": (1, 1), "new years day": (1, 1),
+    "christmas eve": (12, 24), "christmas day": (12, 25), "christmas": (12, 25), "halloween": (10, 31),
+    "independence day": (7, 4), "valentine's day": (2, 14),
+}  # fmt: skip
+_HOLIDAY = re.compile(
+    r"\b(" + "|".join(re.escape(h) for h in sorted(_HOLIDAYS, key=len, reverse=True)) + r")(?:\s+((?:19|20|21)\d\d))?",
+    re.I,
+)
+
+
+def _holiday(text: str, as_of: date) -> Period | None:
+    """A named day, in the year given, else its most recent occurrence by ``as_of``."""
+    match = _HOLIDAY.search(text.replace("’", "'"))
+    if not match:
+        return None
+    month, day = _HOLIDAYS[match.group(1).lower()]
+    year = int(match.group(2)) if match.group(2) else as_of.year - (date(as_of.year, month, day) > as_of)
+    return Period(date(year, month, day), date(year, month, day), match.group(0))
+
+
 def _question_period(text: str, as_of: date, market: bool) -> Period | None:
+    holiday = _holiday(text, as_of)
+    if holiday:
+        return holiday
     dates = find_dates(text)
     if dates:
         days = sorted(d for d, _, _ in dates)
