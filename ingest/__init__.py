@@ -7,7 +7,7 @@ side opens the index (:func:`open_index`, :func:`open_with_embedder`), reads thr
 through :func:`run_ingest` and :func:`copy_index`.
 """
 
-from ingest.catalog import Catalog, ChunkRecord, Coverage, SnapshotRow, keywords
+from ingest.catalog import Catalog, ChunkRecord, Coverage, SnapshotRow, keywords, plausible
 from ingest.copy import CopyReport, copy_index
 from ingest.dates import find_dates
 from ingest.embedding import Embedder
@@ -25,7 +25,7 @@ from ingest.settings import (
     secret_fields,
     secret_values,
 )
-from ingest.snapshots import find_assets
+from ingest.snapshots import canonical_asset, find_assets
 from ingest.store import Index, open_catalog, open_index, open_with_embedder, require_index
 from ingest.structure import Unit, sentence_units, without_dateline
 
@@ -44,6 +44,7 @@ __all__ = [
     "NewsbotError",
     "SnapshotRow",
     "Unit",
+    "canonical_asset",
     "copy_index",
     "env_int",
     "estimate_records",
@@ -54,6 +55,7 @@ __all__ = [
     "require_index",
     "open_index",
     "open_with_embedder",
+    "plausible",
     "public_settings",
     "read_index_fields",
     "redact_url",

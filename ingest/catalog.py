@@ -237,7 +237,19 @@ class Catalog:
             "dates_inferred": inferred,
             "pending": pending,
             "sources": cov.sources,
-            "snapshots": {a[0]: {"count": a[1], "newest": a[2]} for a in assets},
+            "snapshots": {a[0]: {"count": a[1], "newest": a[2], "latest": self._latest(a[0])} for a in assets},
+        }
+
+    def _latest(self, asset: str) -> dict[str, dict[str, Any]]:
+        """Per metric, the newest plausible figure of ``asset``: value, unit, period, as-of date, article."""
+        return {
+            (row.metric + (f" {row.period}" if row.period else "")): {
+                "value": row.value,
+                "unit": row.unit,
+                "as_of": row.as_of.isoformat(),
+                "article_id": row.article_id,
+            }
+            for row in self.newest_snapshots(asset)
         }
 
 

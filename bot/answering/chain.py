@@ -224,7 +224,9 @@ class Answerer:
         if decision is not None:
             cites = [citation_from_snapshot(n, row) for n, row in enumerate(decision.snapshots, 1)]
             refusal = Refusal(decision.kind, decision.latest) if decision.kind else None
-            return self._result(turn, decision.text, cites, refusal)
+            answer = self._result(turn, decision.text, cites, refusal)
+            answer.short_answer = decision.short
+            return answer
         if retrieved.retrieval is None:
             return self._result(turn, "Ask me a question about the news.", [], Refusal("no_evidence", coverage.last))
         passages = retrieved.retrieval.passages

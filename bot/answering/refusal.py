@@ -20,6 +20,7 @@ class Decision:
     text: str = ""
     latest: str | None = None
     snapshots: tuple[SnapshotRow, ...] = ()  # the snapshot rows cited, as [1], [2], ...
+    short: str = ""  # the figure that answers, as it stands in ``text``
 
 
 def _pick(rows: list[SnapshotRow], metric: str | None) -> list[SnapshotRow]:
@@ -86,7 +87,7 @@ def market_decision(parsed: ParsedQuestion, index: Index) -> Decision | None:
         r = rows_for_day[0]
         metric_label = METRIC_LABELS.get(r.metric, r.metric)
         text = f"As of {human_date(period.end)}, {asset}'s {metric_label} was {_figure(r)} [1]."
-        return Decision(None, text, r.as_of.isoformat(), tuple(rows_for_day))
+        return Decision(None, text, r.as_of.isoformat(), tuple(rows_for_day), _figure(r))
     return _nearest_day(asset, label, parsed.metric, period.end, index, parsed.as_of)
 
 

@@ -1,10 +1,12 @@
-"""The index commands: ``newsbot ingest``, ``list``, ``stats``, ``remove``, ``check``, ``copy``. Parses and delegates."""
+"""The index commands: ``newsbot ingest``, ``list``, ``stats``, ``snapshots``, ``remove``, ``check``, ``copy``.
+Parses and delegates."""
 
 from __future__ import annotations
 
 import json
 import sys
 from contextlib import closing
+from datetime import date
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -12,6 +14,7 @@ import typer
 from rich.progress import TextColumn
 from rich.table import Table
 
+from bot.answering.formatting import human_value
 from bot.cli._shared import DataDir, JsonFlag, QuietFlag, err, fail, load_settings, out, progress_bar, warn
 from ingest import IndexSettings, NewsbotError
 
@@ -110,7 +113,36 @@ def stats_command(data_dir: DataDir = None, as_json: JsonFlag = False) -> None:
     out.print(f"dates:    {stats['first_published']} … {stats['last_published']}")
     out.print("sources:  " + ", ".join(f"{s} ({n})" for s, n in stats["sources"].items()))
     for asset, s in stats["snapshots"].items():
-        out.print(f"snapshot: {asset}: {s['count']} figures, newest as of {s['newest']}")
+        latest = s["latest"].get("price") or next(iter(s["latest"].values()), None)
+        shown = f": {human_value(latest['value'], latest['unit'])} as of {latest['as_of']}" if latest else ""
+        out.print(f"snapshot: {asset}: {s['count']} figures, newest as of {s['newest']}{shown}")
+
+
+def snapshots_command(
+    asset: Annotated[str | None, typer.Argument(help="Only this asset (a name, alias or ticker).")] = None,
+    data_dir: DataDir = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Stored market figures, newest first: asset, metric, value, as-of date, article and sentence."""
+    from ingest import canonical_asset, plausible
+
+    name = canonical_asset(asset) if asset else None
+    if asset and name is None:
+        raise fail(NewsbotError(f"newsbot snapshots: {asset!r} is not a known asset (see ingest/assets.txt)"))
+    rows = _open_catalog(data_dir).snapshots_between(name, date.min, date.max)
+    rows.sort(key=lambda r: (r.as_of, r.asset, r.metric), reverse=True)
+    used = [plausible(r, [o for o in rows if o.asset == r.asset]) for r in rows]
+    if as_json:
+        keys = ("asset", "metric", "value", "unit", "period", "as_of", "article_id", "title", "sentence")
+        listed = [{k: str(getattr(r, k)) if k == "as_of" else getattr(r, k) for k in keys} for r in rows]
+        out.print_json(json.dumps([d | {"used": u} for d, u in zip(listed, used, strict=True)]))
+        return
+    table = Table("as of", "asset", "metric", "value", "article", "sentence")
+    for r, u in zip(rows, used, strict=True):
+        metric = r.metric + (f" ({r.period})" if r.period else "")
+        value = human_value(r.value, r.unit) + ("" if u else " (implausible: not used)")
+        table.add_row(r.as_of.isoformat(), r.asset, metric, value, r.article_id, r.sentence[:90])
+    out.print(table if rows else "no market snapshots stored" + (f" for {name}" if name else ""))
 
 
 def remove_command(
@@ -209,6 +241,7 @@ def register(app: typer.Typer) -> None:
     app.command("ingest")(ingest_command)
     app.command("list")(list_command)
     app.command("stats")(stats_command)
+    app.command("snapshots")(snapshots_command)
     app.command("remove")(remove_command)
     app.command("check")(check_command)
     app.command("copy")(copy_command)

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from ingest.clean import clean_text
-from ingest.snapshots import ASSET_ALIASES, canonical_asset, extract_snapshots, find_assets
+from ingest.snapshots import ASSET_ALIASES, canonical_asset, extract_snapshots, find_assets, read_assets
 
 SEED = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "seed" / "us-japan-fund.txt"
 PUB = date(2024, 3, 4)
@@ -230,3 +230,11 @@ def _timed(text: str) -> float:
     start = time.perf_counter()
     extract_snapshots(text, "a1", PUB)
     return time.perf_counter() - start
+
+
+def test_the_asset_file_format() -> None:
+    table = read_assets(
+        "# a comment\nAcme | stock | acme shares, ACME\nDollar/franc | pair US dollar francs | dollar/franc\n"
+    )
+    assert table.aliases["Acme"] == ("acme shares", "ACME") and table.kinds["Acme"] == "stock"
+    assert table.pairs[("US dollar", "francs")] == "Dollar/franc" and table.kinds["Dollar/franc"] == "pair"
