@@ -22,6 +22,7 @@ from bot.settings import Settings
 from bot.slack.blocks import answer_blocks, fallback_text, home_view, unescape
 from bot.slack.state.feedback import FeedbackBackend
 from bot.slack.state.ratelimit import RateLimiter
+from bot.slack.state.stores import STORE_ERRORS
 from bot.slack.text import APOLOGY, EMPTY_QUESTION, GREETING, INDEX_DOWN, STATUS, SUGGESTED_PROMPTS, clean_text
 from ingest import Coverage, IndexUnavailable, SnapshotRow
 
@@ -140,7 +141,7 @@ class SlackResponder:
         """Answer a question from a mention or message, replying in ``reply_thread`` (None: top level)."""
         try:  # the shared stores (Redis) may be down: the user gets a short reply, not silence
             allowed = self.limiter.allow(user)
-            in_assistant = bool(reply_thread) and self.feedback.is_assistant_thread(channel, reply_thread or "")
+            in_assistant = bool(reply_thread) and self._is_assistant_thread(channel, reply_thread or "")
         except Exception as exc:  # whatever fails, the asker gets an apology, not silence  # noqa: BLE001
             self._post_apology(
                 exc, f"Answering a Slack question failed (channel {channel}, message {ts})", channel, reply_thread
@@ -171,7 +172,7 @@ class SlackResponder:
         try:
             history = self.history(channel, history_thread, ts, bot_user_id, bot_id) if history_thread else []
             answer = self._ask(question, history)
-            answer_id = self.feedback.record_answer(answer, asker=user, channel=channel, thread_ts=reply_thread or ts)
+            answer_id = self._record(answer, asker=user, channel=channel, thread_ts=reply_thread or ts)
             self.client.chat_postMessage(
                 channel=channel,
                 thread_ts=reply_thread,
@@ -234,7 +235,7 @@ class SlackResponder:
         )
         try:
             answer = self._ask(question)
-            answer_id = self.feedback.record_answer(answer, asker=user, channel=channel, thread_ts="")
+            answer_id = self._record(answer, asker=user, channel=channel, thread_ts="")
             response = hook.send(
                 text=fallback_text(answer),
                 blocks=answer_blocks(answer, answer_id=answer_id, asked_by=user),
@@ -259,11 +260,26 @@ class SlackResponder:
         try:
             stored = self.feedback.record_vote(answer_id, user=user, vote=vote)
             text = "Thanks for the feedback!" if stored else "Sorry, I couldn't find that answer any more."
-        except IndexUnavailable as exc:  # the shared store (Redis) is down
+        except STORE_ERRORS as exc:  # Redis down, the disk full: say so; the next vote tries again
             log.warning("Storing a vote failed: %s", exc)
             text = "Sorry, I couldn't save your feedback right now. Please try again in a few minutes."
         if response_url:
             WebhookClient(response_url, timeout=30).send(text=text, response_type="ephemeral", replace_original=False)
+
+    def _is_assistant_thread(self, channel: str, thread_ts: str) -> bool:
+        try:
+            return self.feedback.is_assistant_thread(channel, thread_ts)
+        except STORE_ERRORS as exc:  # can't tell right now: answer as in any thread
+            log.warning("Assistant-thread lookup unavailable: %s", exc)
+            return False
+
+    def _record(self, answer: Answer, *, asker: str, channel: str, thread_ts: str) -> str | None:
+        """Store the answer for feedback; None (no vote buttons) when the store is unavailable right now."""
+        try:
+            return self.feedback.record_answer(answer, asker=asker, channel=channel, thread_ts=thread_ts)
+        except STORE_ERRORS as exc:
+            log.warning("Storing an answer for feedback failed; answering without vote buttons: %s", exc)
+            return None
 
     def publish_home(self, user: str) -> None:
         """The Home tab with what the news covers."""

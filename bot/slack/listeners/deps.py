@@ -9,7 +9,7 @@ from bot.slack.responder import SlackResponder
 from bot.slack.state.dedupe import DedupeStore
 from bot.slack.state.feedback import FeedbackBackend
 from bot.slack.state.ratelimit import RateLimiter
-from ingest import IndexUnavailable
+from bot.slack.state.stores import STORE_ERRORS
 
 log = logging.getLogger(__name__)
 
@@ -27,10 +27,18 @@ class Deps:
         """True the first time ``key`` is seen, across restarts and processes."""
         try:
             return self.dedupe.claim(key)
-        except IndexUnavailable as exc:
-            # Fail open: with a shared store (Redis) down, a rare double reply beats answering nobody.
+        except STORE_ERRORS as exc:
+            # Fail open: with the store down (Redis gone, the disk full), a rare double reply beats answering nobody.
             log.warning("De-duplication unavailable, handling %s anyway: %s", key, exc)
             return True
+
+    def in_thread(self, channel: str, thread_ts: str) -> bool:
+        """True for a thread the bot answered in; False when the store can't tell right now."""
+        try:
+            return self.feedback.in_thread(channel, thread_ts)
+        except STORE_ERRORS as exc:
+            log.warning("Thread lookup unavailable, not treating %s as a follow-up: %s", thread_ts, exc)
+            return False
 
     def claim_message(self, channel: str, ts: str) -> bool:
         """Once per message: app_mention and message.* events for the same message have different ids."""

@@ -68,7 +68,7 @@ def on_message(event: dict[str, Any], context: Any) -> None:
     if event.get("channel_type") != "im":
         if context.bot_user_id and f"<@{context.bot_user_id}" in text:
             return  # the app_mention listener answers it
-        if not thread or not deps.feedback.in_thread(channel, thread):
+        if not thread or not deps.in_thread(channel, thread):
             return  # channel chatter that isn't a follow-up to the bot
     if not deps.claim_message(channel, ts):
         return

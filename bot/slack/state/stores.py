@@ -3,6 +3,7 @@ else SQLite files in the data dir and an in-memory rate limit (one process)."""
 
 from __future__ import annotations
 
+import sqlite3
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -10,6 +11,11 @@ from bot.settings import Settings
 from bot.slack.state.dedupe import DedupeStore, open_dedupe
 from bot.slack.state.feedback import FeedbackBackend, open_feedback
 from bot.slack.state.ratelimit import RateLimiter, SlidingWindowLimiter
+from ingest import IndexUnavailable
+
+#: What a store raises when it cannot serve right now: Redis down, a full or read-only disk, a locked file.
+#: Callers treat it as "unavailable" (answer anyway, or apologise) and the next call tries again.
+STORE_ERRORS: tuple[type[Exception], ...] = (IndexUnavailable, sqlite3.Error, OSError)
 
 
 @dataclass
