@@ -52,7 +52,12 @@ _PLACE_ASKED = re.compile(
 # "said on Friday": the day a story was told, not the day of what it tells about.
 _REPORTED_ON = re.compile(r"\b(?:said|says|announced|told|reported|confirmed|wrote|stated)\s+(?:on\s+)?$", re.I)
 _REPORT_ASKED = re.compile(r"\b(?:say|said|announce[ds]?|report(?:ed)?|confirm(?:ed)?|reveal(?:ed)?)\b", re.I)
-_PERSON_ASKED = re.compile(r"\b(?:who|whom|whose)\b", re.I)
+_PERSON_ASKED = re.compile(
+    r"\b(?:who|whom|whose)\b|\bwhat (?:is|was) (?:his|her|their) name\b|\b(?:which|what)\s+(?:\w+\s+)?(?:member|person|"
+    r"official|leader|politician|player|athlete|actor|actress|singer|rapper|star|executive|ceo|president|"
+    r"minister|senator|lawmaker|judge|candidate|billionaire|founder|journalist|author|coach)\b",
+    re.I,
+)
 _UNIT_SPAN: dict[str, re.Pattern[str]] = {
     "percent": re.compile(r"%|percent|per cent", re.I),
     "duration": re.compile(r"\b(?:seconds?|minutes?|hours?|days?|weeks?|months?|years?|decades?)\b", re.I),
@@ -179,13 +184,29 @@ def _is_place(span: str) -> bool:
     return name in known or any(name.endswith(" " + p) or name.startswith(p + " ") for p in known if " " not in p)
 
 
+def _places_within(sentence: str, a: int, b: int) -> list[tuple[int, int]]:
+    """Known places named inside a longer name ("Oregon" in "Outgoing Oregon Gov. Kate Brown")."""
+    words = [(m.start() + a, m.end() + a, m.group(0)) for m in re.finditer(r"[\w'’.-]+", sentence[a:b])]
+    found, i = [], 0
+    while i < len(words):
+        for n in range(min(3, len(words) - i), 0, -1):  # the longest known place starting at word i
+            name = " ".join(w for _, _, w in words[i : i + n]).lower().rstrip(".").removesuffix("'s").removesuffix("’s")
+            if name in places():
+                found.append((words[i][0], words[i + n - 1][1]))
+                i += n - 1
+                break
+        i += 1
+    return found
+
+
 def _by_place(sentence: str, spans: list[tuple[int, int]], place: bool | None) -> list[tuple[int, int]]:
     """Places first when a place is asked for; no places when a person or organisation is."""
     if place is None:
         return spans
     if place:
         known = [(a, b) for a, b in spans if _is_place(sentence[a:b])]
-        return known or spans
+        inside = [sub for a, b in spans if (a, b) not in known for sub in _places_within(sentence, a, b)]
+        return known + inside or spans
     return [(a, b) for a, b in spans if not _is_place(sentence[a:b])]
 
 
