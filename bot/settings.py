@@ -46,7 +46,7 @@ class Settings(IndexSettings):
     llm_timeout: float = 30.0
     # A question is refused as "no evidence" when no passage's relevance reaches this (0..1); calibrated
     # by benchmarks/refusal_calibration.py on answerable and unanswerable realtimeqa questions.
-    min_relevance: float = 0.36
+    min_relevance: float = 0.37
     slack_bot_token: str = secret()
     slack_app_token: str = secret()
     slack_signing_secret: str = secret()

@@ -147,9 +147,10 @@ def no_evidence_text(coverage: Coverage) -> str:
     """A plain no-evidence message that says what the news does cover."""
     if not coverage.articles:
         return "I couldn't find anything that answers this: no news has been ingested yet."
-    sources = ", ".join(list(coverage.sources)[:5])
+    named = [s for s in coverage.sources if s and s != "unknown"][:5]
+    sources = f" ({', '.join(named)})" if named else ""
+    count = f"{coverage.articles} article" + ("" if coverage.articles == 1 else "s")
     return (
-        "I couldn't find anything in my news that answers this. My news covers "
-        f"{coverage.articles} articles from {human_date(coverage.first or '')} to {human_date(coverage.last or '')}"
-        f" ({sources})."
+        f"I couldn't find anything in my news that answers this. My news covers {count} from "
+        f"{human_date(coverage.first or '')} to {human_date(coverage.last or '')}{sources}."
     )
