@@ -280,6 +280,9 @@ class Slot:
         "who", a name opening the sentence: its subject)."""
         spans = self.spans(sentence)
         if self.place is False and spans and not sentence[: spans[0][0]].strip("\"“‘'( "):
+            # "SoftBank chief executive Masayoshi Son proposed": the person after the title, else the subject
+            if len(spans) > 1 and re.fullmatch(r"(?:\s+[a-z][\w-]*){1,3}\s+", sentence[spans[0][1] : spans[1][0]]):
+                return spans[1]
             return spans[0]
         found = self.nearest(sentence, spans)
         return found[0] if found else None

@@ -245,7 +245,11 @@ class Answerer:
             if drafted is not None:
                 text, citations = drafted
                 name = getattr(self.llm, "model_name", "") or "llm"
-                return self._result(turn, text, citations, None, answerer=name, relevance=best)
+                answer = self._result(turn, text, citations, None, answerer=name, relevance=best)
+                first = text.split(" [", 1)[0]
+                span = wanted.short_answer(first)  # the chat model's answer gets the same marked short answer
+                answer.short_answer = first[span[0] : span[1]] if span else ""
+                return answer
         return self._extractive(turn, wanted, passages, ranked, best)
 
     def _extractive(

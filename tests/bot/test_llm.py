@@ -32,6 +32,7 @@ def test_a_faithful_model_answer_is_kept(answerer: Answerer) -> None:
     a = _with_llm(answerer, llm).ask("Who proposed the US-Japan fund?", as_of=SEED_DAY)
     assert a.text == "SoftBank chief executive Masayoshi Son proposed the fund [1]."
     assert "Masayoshi Son" in a.citations[0].quote and a.answerer != "extractive"
+    assert a.short_answer == "Masayoshi Son"  # the same reply shape as the extractive answer
 
 
 def test_an_invented_name_is_dropped(answerer: Answerer) -> None:
