@@ -136,3 +136,17 @@ def test_http_server_routes(settings, fake_slack):
     finally:
         server.shutdown()
         server.server_close()
+
+
+def test_serve_on_a_data_dir_it_cannot_write_is_one_line(monkeypatch, fake_slack, tmp_path):
+    from bot.cli import make_app
+
+    not_a_folder = tmp_path / "data"
+    not_a_folder.write_text("a file where the data dir should be")  # unwritable even for root
+    monkeypatch.setenv("SLACK_API_URL", fake_slack.api_url)
+    monkeypatch.setenv("SLACK_BOT_TOKEN", BOT_TOKEN)
+    monkeypatch.setenv("SLACK_SIGNING_SECRET", "s")
+    result = CliRunner().invoke(make_app(), ["serve", "--http", "--port", "0", "--data-dir", str(not_a_folder)])
+    assert result.exit_code == 2, result.output
+    assert "the Slack bot cannot keep its stores there" in result.output and "NEWSBOT_DATA_DIR" in result.output
+    assert "Traceback" not in result.output and len(result.output.strip().splitlines()) == 1

@@ -11,7 +11,7 @@ from bot.settings import Settings
 from bot.slack.state.dedupe import DedupeStore, open_dedupe
 from bot.slack.state.feedback import FeedbackBackend, open_feedback
 from bot.slack.state.ratelimit import RateLimiter, SlidingWindowLimiter
-from ingest import IndexUnavailable
+from ingest import ConfigError, IndexUnavailable
 
 #: What a store raises when it cannot serve right now: Redis down, a full or read-only disk, a locked file.
 #: Callers treat it as "unavailable" (answer anyway, or apologise) and the next call tries again.
@@ -48,8 +48,15 @@ def open_stores(settings: Settings) -> SlackStores:
             backend="redis",
             _closers=[client.close],
         )
-    dedupe = open_dedupe(settings.data_dir)
-    feedback = open_feedback(settings.data_dir)
+    try:
+        dedupe = open_dedupe(settings.data_dir)
+        feedback = open_feedback(settings.data_dir)
+    except (sqlite3.Error, OSError) as exc:  # a read-only or missing disk: one line, not a traceback
+        reason = getattr(exc, "strerror", None) or str(exc)
+        raise ConfigError(
+            f"{settings.data_dir}: the Slack bot cannot keep its stores there ({reason}); "
+            "set NEWSBOT_DATA_DIR to a writable folder"
+        ) from exc
     return SlackStores(
         dedupe=dedupe,
         limiter=SlidingWindowLimiter(settings.rate_limit_per_minute),
