@@ -1,4 +1,5 @@
-"""A built wheel carries what an installed newsbot needs at run time: the prompts (issue 11, bug 4)."""
+"""A built wheel carries what an installed newsbot needs at run time: the prompts (issue 11, bug 4) and the
+answering and asset data files."""
 
 from __future__ import annotations
 
@@ -49,3 +50,8 @@ def test_prompts_load_from_an_installed_wheel_away_from_the_checkout(wheel: Path
     assert Path(loaded["file"]).is_relative_to(site), "the prompts came from the checkout, not the wheel"
     assert "passages" in loaded["variables"] and "question" in loaded["variables"]
     assert loaded["system"].strip()
+
+
+def test_the_wheel_ships_the_answering_and_asset_data(wheel: Path) -> None:
+    names = set(zipfile.ZipFile(wheel).namelist())
+    assert {"bot/answering/data/places.txt", "bot/answering/data/synonyms.txt", "ingest/assets.txt"} <= names
