@@ -6,7 +6,7 @@ import hashlib
 from datetime import date
 from pathlib import Path
 
-from ingest.clean import clean_text, clean_title
+from ingest.clean import clean_field, clean_text, clean_title
 from ingest.dates import infer_published, parse_date
 from ingest.errors import InputError
 from ingest.models import Article, RawRecord
@@ -90,9 +90,9 @@ def to_article(record: RawRecord, *, max_bytes: int, today: date | None = None) 
         inferred = True
         if published is None:
             raise InputError(record.origin, "no publication date in the record and none mentioned in its text")
-    url = _as_text(f.get("url")).strip()
+    url = clean_field(_as_text(f.get("url")))
     return Article(
-        id=stable_id(_as_text(f.get("id")).strip(), url, text, record.origin),
+        id=stable_id(clean_field(_as_text(f.get("id"))), url, text, record.origin),
         title=title,
         text=text,
         published=published,

@@ -123,6 +123,11 @@ def clean_text(text: str) -> str:
     return text.strip()
 
 
+def clean_field(value: str) -> str:
+    """An id, URL or name with no control or invisible characters (no terminal escapes, OSC-8 links, bidi)."""
+    return _INVISIBLE.sub("", value).strip()
+
+
 def clean_title(title: str) -> str:
     """Clean a title to one line: same character rules as the text, whitespace collapsed."""
     # Collapse first: a line break inside "${\n}" must not survive to hide a leftover on the next pass.

@@ -111,3 +111,24 @@ def test_cleaning_is_idempotent(text: str) -> None:
     assert clean_text(once) == once
     title = clean_title(text)
     assert clean_title(title) == title
+
+
+def test_ids_and_urls_lose_terminal_escapes_and_controls() -> None:
+    from ingest.articles import to_article
+    from ingest.models import RawRecord
+
+    record = RawRecord(
+        {
+            "id": "a\x1b[31mb",
+            "title": "Red \x1b]8;;http://x\x07link\x1b]8;;\x07 title",
+            "published": "2024-01-02",
+            "url": "https://e.example/\x1b[2Jpage\u202e",
+            "source": "S\x07rc",
+            "text": "The harbour opened on Monday.",
+        },
+        "cc.jsonl:1",
+    )
+    article = to_article(record, max_bytes=10_000)
+    for value in (article.id, article.title, article.url, article.source):
+        assert not any(ord(ch) < 32 or 0x7F <= ord(ch) <= 0x9F or ch == "\u202e" for ch in value), repr(value)
+    assert article.url == "https://e.example/[2Jpage" and article.source == "Src"
