@@ -181,7 +181,10 @@ def places() -> frozenset[str]:
 def _is_place(span: str) -> bool:
     known = places()
     name = span.lower().removeprefix("the ").rstrip("'’s")
-    return name in known or any(name.endswith(" " + p) or name.startswith(p + " ") for p in known if " " not in p)
+    first, space, _ = name.partition(" ")
+    # a one-word place opening or closing a longer name ("Kyiv Oblast", "the state of Ohio"): two lookups,
+    # not a scan of every place
+    return name in known or bool(space) and (first in known or name.rpartition(" ")[2] in known)
 
 
 def _places_within(sentence: str, a: int, b: int) -> list[tuple[int, int]]:

@@ -61,7 +61,6 @@ class Candidate:
     end: int
     score: float
     coverage: float
-    typed: bool = False  # holds the kind of answer asked for
     features: dict[str, float] = field(default_factory=dict, compare=False)
 
 
@@ -88,17 +87,15 @@ def candidates(
             neighbours = max(covs[j - 1] if j else 0.0, covs[j + 1] if j + 1 < len(covs) else 0.0)
             spans = wanted.spans(sentence)
             near = wanted.nearest(sentence, spans)
-            typed = bool(spans)
+            typed = bool(spans)  # holds the kind of answer asked for
             features = {
                 "own": covs[j],
                 "context": max(covs[j], neighbours),
                 "passage": p.dense,
                 "rank": 1 - i / limit,
                 "typed": float(typed),
-                "restates": -float(not (words - question_words)),
-                "unrelated": -float(
-                    covs[j] == 0.0
-                ),  # shares none of the question's words  # restates the question, answers nothing
+                "restates": -float(not (words - question_words)),  # restates the question, answers nothing
+                "unrelated": -float(covs[j] == 0.0),  # shares none of the question's words
                 "lead": float(p.chunk.position == 0 and prose_seen <= 2),
                 "near": 1.0 / (1.0 + near[1]) if near else 0.0,  # the asked kind sits by the question's words
                 "counts": float(wanted.counts(sentence, spans)),  # "40,000 visitors" for "how many visitors"
@@ -107,7 +104,7 @@ def candidates(
             }
             score = sum(WEIGHTS[k] * v for k, v in features.items())
             found.append(
-                Candidate(i, sentence, p.chunk.start + start, p.chunk.start + unit.end, score, covs[j], typed, features)
+                Candidate(i, sentence, p.chunk.start + start, p.chunk.start + unit.end, score, covs[j], features)
             )
     return found
 
