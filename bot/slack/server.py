@@ -1,7 +1,7 @@
 """Starting the Slack bot: check settings, load the answerer, run Socket Mode or an HTTP server.
 
 Socket Mode (``SLACK_APP_TOKEN`` set) needs no public URL. HTTP mode serves events, commands and
-interactivity on ``/slack/events`` from a threaded WSGI server, verifying every request with
+interactivity on ``/slack/events`` (see :mod:`bot.slack.http_server`), verifying every request with
 ``SLACK_SIGNING_SECRET``; ``GET /healthz`` answers ``ok`` for load balancers.
 """
 
@@ -10,22 +10,18 @@ from __future__ import annotations
 import logging
 import re
 import signal
-import socket
 import threading
 from collections.abc import Callable, Iterable
-from socketserver import ThreadingMixIn
 from typing import Any
-from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 from slack_bolt import App
-from slack_bolt.adapter.wsgi import SlackRequestHandler
 
 from bot.settings import Settings
+from bot.slack.http_server import EVENTS_PATH, HttpServer
 from ingest import ConfigError, secret_values
 
 log = logging.getLogger(__name__)
 
-EVENTS_PATH = "/slack/events"
 _SECRET = re.compile(r"\b(xox[abposr]|xapp|xoxe(?:\.xox[bp])?)-[A-Za-z0-9-]+")
 
 
@@ -85,41 +81,6 @@ def install_redaction(settings: Settings) -> None:
         handler.addFilter(redactor)
 
 
-class _ThreadingWSGIServer(ThreadingMixIn, WSGIServer):
-    daemon_threads = True
-    allow_reuse_address = True
-    # socketserver's default listen backlog is 5: a burst of Slack deliveries overflowed it, and the
-    # connections beyond it were reset or waited for SYN retransmits (benchmarks/slack_load_bench.py)
-    request_queue_size = socket.SOMAXCONN
-
-
-class _QuietHandler(WSGIRequestHandler):
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
-        log.debug("http: " + format, *args)
-
-
-def wsgi_app(app: App) -> Callable[..., Any]:
-    """A WSGI callable: Bolt on ``/slack/events``, ``ok`` on ``/healthz``, 404 elsewhere."""
-    handler = SlackRequestHandler(app)
-
-    def application(environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
-        path = environ.get("PATH_INFO", "")
-        if path == EVENTS_PATH:
-            return handler(environ, start_response)
-        if path == "/healthz":
-            start_response("200 OK", [("Content-Type", "text/plain")])
-            return [b"ok"]
-        start_response("404 Not Found", [("Content-Type", "text/plain")])
-        return [b"not found"]
-
-    return application
-
-
-def make_http_server(app: App, host: str = "0.0.0.0", port: int = 3000) -> WSGIServer:
-    """A threaded HTTP server for ``app`` (port 0 picks a free port: see ``server.server_port``)."""
-    return make_server(host, port, wsgi_app(app), server_class=_ThreadingWSGIServer, handler_class=_QuietHandler)
-
-
 def start_socket_mode(app: App, app_token: str) -> Any:
     """Open a Socket Mode connection for ``app`` (via ``apps.connections.open``); returns the handler."""
     from slack_bolt.adapter.socket_mode import SocketModeHandler
@@ -148,17 +109,15 @@ def run_socket_mode(app: App, app_token: str) -> None:
         handler.close()
 
 
-def run_http(app: App, host: str, port: int) -> None:
+def run_http(app: App, signing_secret: str, host: str, port: int) -> None:
     """Serve ``app`` over HTTP and block until interrupted."""
-    server = make_http_server(app, host, port)
+    server = HttpServer(app, signing_secret, host, port)
     _on_sigterm(lambda: threading.Thread(target=server.shutdown, daemon=True).start())
-    log.warning("newsbot listens on http://%s:%d%s; Ctrl-C stops it", host, server.server_port, EVENTS_PATH)
+    log.warning("newsbot listens on http://%s:%d%s; Ctrl-C stops it", host, server.port, EVENTS_PATH)
     try:
         server.serve_forever()
     except KeyboardInterrupt:
         pass
-    finally:
-        server.server_close()
 
 
 def serve(
@@ -194,7 +153,7 @@ def serve(
             if mode == "socket":
                 run_socket_mode(app, settings.slack_app_token)
             else:
-                run_http(app, host, port)
+                run_http(app, settings.slack_signing_secret, host, port)
         finally:
             app.responder.executor.shutdown(wait=False, cancel_futures=True)  # type: ignore[attr-defined]
     finally:

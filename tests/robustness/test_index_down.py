@@ -109,13 +109,13 @@ def test_ingest_while_the_server_is_down_is_one_clear_error_and_a_rerun_complete
 class _Bot:
     def __init__(self, settings: Settings, answerer: Answerer) -> None:
         from bot.slack.app import create_app
-        from bot.slack.server import make_http_server
+        from bot.slack.http_server import HttpServer
 
         self.executor = ThreadPoolExecutor(max_workers=4)
         self.app = create_app(settings, answerer, executor=self.executor)
-        self.server = make_http_server(self.app, "127.0.0.1", 0)
-        threading.Thread(target=self.server.serve_forever, args=(0.05,), daemon=True).start()
-        self.url = f"http://127.0.0.1:{self.server.server_port}/slack/events"
+        self.server = HttpServer(self.app, SIGNING_SECRET, "127.0.0.1", 0)
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        self.url = f"http://127.0.0.1:{self.server.port}/slack/events"
 
     def mention(self, text: str, ts: str) -> int:
         body = json.dumps(event_body(mention(text, ts=ts))).encode()
@@ -123,7 +123,6 @@ class _Bot:
 
     def stop(self) -> None:
         self.server.shutdown()
-        self.server.server_close()
         self.executor.shutdown(wait=True, cancel_futures=True)
 
 

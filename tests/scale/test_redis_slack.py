@@ -16,7 +16,8 @@ from typer.testing import CliRunner
 
 from bot.settings import Settings
 from bot.slack.app import create_app
-from bot.slack.server import make_http_server, serve
+from bot.slack.http_server import HttpServer
+from bot.slack.server import serve
 from bot.slack.state.stores import open_stores
 from bot.slack.text import INDEX_DOWN
 from ingest.errors import ConfigError
@@ -48,11 +49,10 @@ def redis_bot(tmp_path: Path, fake_slack: FakeSlack, redis_server: Any) -> Itera
         feedback=stores.feedback,
         limiter=stores.limiter,
     )
-    server = make_http_server(app, "127.0.0.1", 0)
-    threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_port}/slack/events"
+    server = HttpServer(app, SIGNING_SECRET, "127.0.0.1", 0)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.port}/slack/events"
     server.shutdown()
-    server.server_close()
     executor.shutdown(wait=True, cancel_futures=True)
     stores.close()
 

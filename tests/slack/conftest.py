@@ -15,7 +15,7 @@ import pytest
 
 from bot.settings import Settings
 from bot.slack.app import create_app
-from bot.slack.server import make_http_server
+from bot.slack.http_server import HttpServer
 from tests.support.fake_slack import (
     APP_TOKEN,
     BOT_TOKEN,
@@ -59,17 +59,16 @@ class Bot:
         self.fake = fake
         self.executor = ThreadPoolExecutor(max_workers=options.pop("max_workers", 8))
         self.app = create_app(settings, answerer, executor=self.executor, **options)
-        self.server = make_http_server(self.app, "127.0.0.1", 0)
-        self.thread = threading.Thread(target=self.server.serve_forever, args=(0.05,), daemon=True)
+        self.server = HttpServer(self.app, SIGNING_SECRET, "127.0.0.1", 0)
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
         self.thread.start()
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.server.server_port}/slack/events"
+        return f"http://127.0.0.1:{self.server.port}/slack/events"
 
     def stop(self) -> None:
         self.server.shutdown()
-        self.server.server_close()
         self.executor.shutdown(wait=True, cancel_futures=True)
 
     def event(self, event: dict[str, Any], *, event_id: str | None = None, **kwargs: Any) -> Reply:

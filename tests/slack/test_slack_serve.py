@@ -14,9 +14,19 @@ from typer.testing import CliRunner
 
 from bot.settings import Settings
 from bot.slack.app import create_app
-from bot.slack.server import check_settings, make_http_server, missing_settings, start_socket_mode
+from bot.slack.http_server import HttpServer
+from bot.slack.server import check_settings, missing_settings, start_socket_mode
 from ingest.errors import ConfigError
-from tests.support.fake_slack import APP_TOKEN, BOT_TOKEN, FakeAnswerer, FakeSlack, FakeSocketMode, event_body, mention
+from tests.support.fake_slack import (
+    APP_TOKEN,
+    BOT_TOKEN,
+    SIGNING_SECRET,
+    FakeAnswerer,
+    FakeSlack,
+    FakeSocketMode,
+    event_body,
+    mention,
+)
 
 
 @pytest.fixture
@@ -118,10 +128,10 @@ def test_serve_cli_fails_before_connecting(monkeypatch, fake_slack):
 
 def test_http_server_routes(settings, fake_slack):
     app = create_app(settings, FakeAnswerer())
-    server = make_http_server(app, "127.0.0.1", 0)
-    threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True).start()
+    server = HttpServer(app, SIGNING_SECRET, "127.0.0.1", 0)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
-        base = f"http://127.0.0.1:{server.server_port}"
+        base = f"http://127.0.0.1:{server.port}"
         opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
         assert opener.open(base + "/healthz", timeout=5).read() == b"ok"
         with pytest.raises(urllib.error.HTTPError) as caught:
@@ -135,7 +145,6 @@ def test_http_server_routes(settings, fake_slack):
         assert reply.status == 200 and "abc123" in reply.body
     finally:
         server.shutdown()
-        server.server_close()
 
 
 def test_serve_on_a_data_dir_it_cannot_write_is_one_line(monkeypatch, fake_slack, tmp_path):
