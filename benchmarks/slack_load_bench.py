@@ -235,6 +235,38 @@ def send_event(url: str, item: Sent, start: threading.Event) -> Sent:
     return item
 
 
+class SlowClients:
+    """``count`` connections that send a partial request and then drip a header byte every few seconds;
+    when the server drops one (its request deadline), another takes its place, so ``count`` stay open."""
+
+    def __init__(self, port: int, count: int) -> None:
+        self.port, self.count = port, count
+        self.dropped = 0
+        self._stop = threading.Event()
+        self._threads = [threading.Thread(target=self._hold, daemon=True) for _ in range(count)]
+
+    def start(self) -> SlowClients:
+        for thread in self._threads:
+            thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._stop.set()
+        for thread in self._threads:
+            thread.join(timeout=5)
+
+    def _hold(self) -> None:
+        while not self._stop.is_set():
+            try:
+                with socket.create_connection(("127.0.0.1", self.port), timeout=10) as sock:
+                    sock.sendall(b"POST /slack/events HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: ")
+                    while not self._stop.wait(2.0):
+                        sock.sendall(b"a")
+            except OSError:
+                self.dropped += 1
+                self._stop.wait(0.2)
+
+
 def load_questions(limit: int) -> list[str]:
     rows = [json.loads(line) for line in QUESTIONS.read_text(encoding="utf-8").splitlines() if line.strip()]
     return [rows[i % len(rows)]["question"] for i in range(limit)]
@@ -289,6 +321,7 @@ def main() -> None:
     parser.add_argument("--settle", type=float, default=5.0, help="seconds to keep watching for duplicates")
     parser.add_argument("--log-level", default="WARNING", help="NEWSBOT_LOG_LEVEL for the bot (its default)")
     parser.add_argument("--label", default="realtimeqa", help="what the index holds, for the results file")
+    parser.add_argument("--slow-clients", type=int, default=100, help="connections dripping bytes during the run")
     args = parser.parse_args()
     if not (args.data_dir / "newsbot.sqlite").exists():
         sys.exit(f"no index in {args.data_dir} (newsbot.sqlite missing)")
@@ -315,6 +348,8 @@ def main() -> None:
         warm_replies = replies_by_thread(fake).get(warm.ts, [])
         warm_answer_s = (warm_replies[0]["at"] - warm.sent_at) if warm_replies else None
 
+        slow = SlowClients(bot.port, args.slow_clients).start()
+        time.sleep(1.0)
         questions = load_questions(args.events)
         items = [Sent(i, f"Ev{run}L{i:06d}", f"ULOAD{i:06d}", f"{run}.{i:06d}", q) for i, q in enumerate(questions)]
         start = threading.Event()
@@ -329,6 +364,7 @@ def main() -> None:
         print(f"{len(items)} acked in {acks_done_s:.1f}s; waiting for answers", file=sys.stderr)
         wait_for_replies(fake, {i.ts for i in items}, args.answer_timeout, bot)
         all_answered_s = time.monotonic() - burst_started
+        slow.stop()
         time.sleep(args.settle)  # duplicates would arrive late
         sampler.sample()
     finally:
@@ -392,6 +428,7 @@ def main() -> None:
         "non_200": bad_status[:20],
         "non_200_count": len(bad_status),
         "all_acked_after_s": round(acks_done_s, 2),
+        "slow_clients": {"held_open": args.slow_clients, "dropped_by_the_server_and_reopened": slow.dropped},
         "answers": {
             "events_with_exactly_one_reply": counts.get(1, 0),
             "replies_per_event_histogram": {str(k): v for k, v in sorted(counts.items())},
