@@ -6,6 +6,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
+from pathlib import Path
 
 from ingest import ConfigError, IndexSettings, env_int, read_index_fields, secret
 
@@ -53,6 +54,7 @@ class Settings(IndexSettings):
     slack_api_url: str = "https://slack.com/api/"
     redis_url: str = secret()
     rate_limit_per_minute: int = 10
+    slack_channels_file: Path | None = None  # per-channel rules: bot/slack/channels.py
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -70,4 +72,5 @@ class Settings(IndexSettings):
             slack_api_url=env.get("SLACK_API_URL", "").strip() or "https://slack.com/api/",
             redis_url=env.get("REDIS_URL", "").strip(),
             rate_limit_per_minute=env_int(env, "NEWSBOT_RATE_LIMIT_PER_MINUTE", 10),
+            slack_channels_file=Path(raw) if (raw := env.get("NEWSBOT_SLACK_CHANNELS", "").strip()) else None,
         )

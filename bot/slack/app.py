@@ -15,6 +15,7 @@ from slack_bolt import App
 from slack_sdk import WebClient
 
 from bot.settings import Settings
+from bot.slack.channels import ChannelRules, load_channel_rules
 from bot.slack.listeners import Deps, register
 from bot.slack.responder import AnswererLike, SlackResponder, build_client
 from bot.slack.state.dedupe import DedupeStore, open_dedupe
@@ -45,6 +46,7 @@ def create_app(
     max_workers: int = 8,
     max_concurrent_answers: int = 2,
     token_verification_enabled: bool = True,
+    rules: ChannelRules | None = None,
 ) -> App:
     """The newsbot Bolt app. Stores default to SQLite files in ``settings.data_dir``."""
     client = client or build_client(settings)
@@ -77,5 +79,6 @@ def create_app(
     )
     app.responder = bot  # type: ignore[attr-defined]  # for serve() to shut the pool down
 
-    register(app, Deps(responder=bot, dedupe=dedupe, feedback=feedback, limiter=limiter))
+    rules = rules or load_channel_rules(settings.slack_channels_file)
+    register(app, Deps(responder=bot, dedupe=dedupe, feedback=feedback, limiter=limiter, rules=rules))
     return app

@@ -29,6 +29,7 @@ ELLIPSIS = "…"
 
 FEEDBACK_UP = "feedback_up"
 FEEDBACK_DOWN = "feedback_down"
+SHARE = "share_answer"
 
 Block = dict[str, Any]
 
@@ -213,26 +214,35 @@ def also_reported_text(answer: Answer) -> str:
     return clip("\n".join(lines), MAX_SECTION_CHARS)
 
 
-def feedback_actions(answer_id: str) -> Block:
-    """The 👍/👎 buttons; their value is the stored answer's id."""
+def share_button(value: str) -> Block:
+    """The "Share in channel" button under an answer only the asker sees; ``value`` says which answer."""
     return {
-        "type": "actions",
-        "block_id": "feedback",
-        "elements": [
-            {
-                "type": "button",
-                "action_id": FEEDBACK_UP,
-                "text": {"type": "plain_text", "text": ":+1: Helpful", "emoji": True},
-                "value": answer_id,
-            },
-            {
-                "type": "button",
-                "action_id": FEEDBACK_DOWN,
-                "text": {"type": "plain_text", "text": ":-1: Not helpful", "emoji": True},
-                "value": answer_id,
-            },
-        ],
+        "type": "button",
+        "action_id": SHARE,
+        "style": "primary",
+        "text": {"type": "plain_text", "text": "Share in channel", "emoji": True},
+        "value": value,
     }
+
+
+def _vote_button(action_id: str, label: str, answer_id: str) -> Block:
+    return {
+        "type": "button",
+        "action_id": action_id,
+        "text": {"type": "plain_text", "text": label, "emoji": True},
+        "value": answer_id,
+    }
+
+
+def feedback_actions(answer_id: str | None, share: str | None = None) -> Block:
+    """The 👍/👎 buttons (their value is the stored answer's id), after "Share in channel" when given."""
+    elements = [share_button(share)] if share else []
+    if answer_id:
+        elements += [
+            _vote_button(FEEDBACK_UP, ":+1: Helpful", answer_id),
+            _vote_button(FEEDBACK_DOWN, ":-1: Not helpful", answer_id),
+        ]
+    return {"type": "actions", "block_id": "feedback", "elements": elements}
 
 
 def fallback_text(answer: Answer) -> str:
@@ -241,9 +251,22 @@ def fallback_text(answer: Answer) -> str:
     return prefix + clip_escaped(answer.text.strip() or "(no answer)", MAX_TEXT_CHARS - len(prefix))
 
 
-def answer_blocks(answer: Answer, *, answer_id: str | None = None, asked_by: str | None = None) -> list[Block]:
-    """Block Kit for an answer or refusal, within Slack's block, section and total-text limits."""
+def answer_blocks(
+    answer: Answer,
+    *,
+    answer_id: str | None = None,
+    asked_by: str | None = None,
+    share: str | None = None,
+    checked_for: str | None = None,
+) -> list[Block]:
+    """Block Kit for an answer or refusal, within Slack's block, section and total-text limits.
+
+    ``asked_by`` heads it with who asked what (a shared or slash-command answer); ``share`` adds the
+    "Share in channel" button with that value (an answer only the asker sees); ``checked_for`` heads a
+    "Check against the news" reply with who asked for the check."""
     head: list[Block] = []
+    if checked_for is not None:
+        head.append(_context(f"<@{checked_for}> asked me to check this message against the news:"))
     if asked_by is not None:  # the slash command: the channel can't see what was asked
         head.append(_context(f"<@{asked_by}> asked: *{clip_escaped(answer.question.strip(), 500)}*"))
     if answer.refusal is not None:
@@ -258,8 +281,8 @@ def answer_blocks(answer: Answer, *, answer_id: str | None = None, asked_by: str
     ]
     if answer.also_reported:
         tail.insert(0, _context(also_reported_text(answer)))
-    if answer_id:
-        tail.append(feedback_actions(answer_id))
+    if answer_id or share:
+        tail.append(feedback_actions(answer_id, share))
 
     budget = BLOCK_TEXT_BUDGET - block_text_length(head) - block_text_length(tail)
     slots = MAX_BLOCKS - len(head) - len(tail)

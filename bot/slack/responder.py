@@ -6,8 +6,11 @@ votes, the Home tab, and a short apology when answering fails. :func:`build_clie
 
 from __future__ import annotations
 
+import json
 import logging
+import secrets
 import threading
+from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Protocol
@@ -23,12 +26,24 @@ from bot.slack.blocks import answer_blocks, fallback_text, home_view, unescape
 from bot.slack.state.feedback import FeedbackBackend
 from bot.slack.state.ratelimit import RateLimiter
 from bot.slack.state.stores import STORE_ERRORS
-from bot.slack.text import APOLOGY, EMPTY_QUESTION, GREETING, INDEX_DOWN, STATUS, SUGGESTED_PROMPTS, clean_text
+from bot.slack.text import (
+    APOLOGY,
+    EMPTY_QUESTION,
+    GREETING,
+    INDEX_DOWN,
+    NOT_IN_CHANNEL,
+    NOTHING_TO_CHECK,
+    STATUS,
+    SUGGESTED_PROMPTS,
+    clean_text,
+)
 from ingest import Coverage, IndexUnavailable, SnapshotRow
 
 log = logging.getLogger(__name__)
 
 MAX_HISTORY_TURNS = 10
+MAX_SHAREABLE = 500  # ephemeral answers kept for "Share in channel"; older ones are asked again
+MAX_SHARED_QUESTION_CHARS = 1000  # a button's value holds at most 2,000 characters
 
 
 class AnswererLike(Asks, Protocol):
@@ -74,6 +89,8 @@ class SlackResponder:
         self.limiter = limiter
         self.executor = executor
         self._answering = threading.BoundedSemaphore(max_concurrent_answers)
+        self._shareable: OrderedDict[str, Answer] = OrderedDict()
+        self._shareable_lock = threading.Lock()
 
     # ---- plumbing -------------------------------------------------------------------------------
 
@@ -137,8 +154,10 @@ class SlackResponder:
         history_thread: str | None,
         bot_user_id: str | None,
         bot_id: str | None,
+        ephemeral: bool = False,
     ) -> None:
-        """Answer a question from a mention or message, replying in ``reply_thread`` (None: top level)."""
+        """Answer a question from a mention or message, replying in ``reply_thread`` (None: top level);
+        ``ephemeral``: only the asker sees it, with "Share in channel"."""
         try:  # the shared stores (Redis) may be down: the user gets a short reply, not silence
             allowed = self.limiter.allow(user)
             in_assistant = bool(reply_thread) and self._is_assistant_thread(channel, reply_thread or "")
@@ -160,7 +179,9 @@ class SlackResponder:
             self.client.chat_postMessage(channel=channel, thread_ts=reply_thread, text=EMPTY_QUESTION)
             return
         assistant = reply_thread if reply_thread and in_assistant else ""
-        if assistant:
+        if ephemeral:
+            pass  # no public 👀 in a channel where answers are private
+        elif assistant:
             self._quietly(
                 "assistant.threads.setStatus",
                 lambda: self.client.assistant_threads_setStatus(channel_id=channel, thread_ts=assistant, status=STATUS),
@@ -173,14 +194,24 @@ class SlackResponder:
             history = self.history(channel, history_thread, ts, bot_user_id, bot_id) if history_thread else []
             answer = self._ask(question, history)
             answer_id = self._record(answer, asker=user, channel=channel, thread_ts=reply_thread or ts)
-            self.client.chat_postMessage(
-                channel=channel,
-                thread_ts=reply_thread,
-                text=fallback_text(answer),
-                blocks=answer_blocks(answer, answer_id=answer_id),
-                unfurl_links=False,
-                unfurl_media=False,
-            )
+            if ephemeral:
+                share = self._shareable_value(answer, reply_thread or ts)
+                self.client.chat_postEphemeral(
+                    channel=channel,
+                    user=user,
+                    thread_ts=reply_thread,
+                    text=fallback_text(answer),
+                    blocks=answer_blocks(answer, answer_id=answer_id, share=share),
+                )
+            else:
+                self.client.chat_postMessage(
+                    channel=channel,
+                    thread_ts=reply_thread,
+                    text=fallback_text(answer),
+                    blocks=answer_blocks(answer, answer_id=answer_id),
+                    unfurl_links=False,
+                    unfurl_media=False,
+                )
         except Exception as exc:  # whatever fails, the asker gets an apology, not silence  # noqa: BLE001
             self._post_apology(
                 exc, f"Answering a Slack question failed (channel {channel}, message {ts})", channel, reply_thread
@@ -191,7 +222,7 @@ class SlackResponder:
                     lambda: self.client.assistant_threads_setStatus(channel_id=channel, thread_ts=assistant, status=""),
                 )
         finally:
-            if not assistant:
+            if not assistant and not ephemeral:
                 self._quietly(
                     "reactions.remove",
                     lambda: self.client.reactions_remove(channel=channel, timestamp=ts, name="eyes"),
@@ -238,7 +269,9 @@ class SlackResponder:
             answer_id = self._record(answer, asker=user, channel=channel, thread_ts="")
             response = hook.send(
                 text=fallback_text(answer),
-                blocks=answer_blocks(answer, answer_id=answer_id, asked_by=user),
+                blocks=answer_blocks(
+                    answer, answer_id=answer_id, asked_by=user, share=None if public else self._shareable_value(answer)
+                ),
                 response_type="in_channel" if public else "ephemeral",
                 replace_original=False,
                 unfurl_links=False,
@@ -252,6 +285,84 @@ class SlackResponder:
                 "response_url (apology)",
                 lambda: hook.send(text=apology, response_type="ephemeral", replace_original=False),
             )
+
+    # ---- the "Check against the news" message shortcut ------------------------------------------
+
+    def check_message(
+        self, *, channel: str, user: str, text: str, thread_ts: str, response_url: str | None, bot_user_id: str | None
+    ) -> None:
+        """Answer a message's claim from the news, in that message's thread (only to the asker when the
+        bot can't post there): the direct answer, its sources, and who reports it differently."""
+        hook = WebhookClient(response_url, timeout=30) if response_url else None
+        claim = clean_text(text, bot_user_id)
+        if not claim:
+            if hook is not None:
+                self._quietly("response_url", lambda: hook.send(text=NOTHING_TO_CHECK, response_type="ephemeral"))
+            return
+        try:
+            answer = self._ask(claim)
+            answer_id = self._record(answer, asker=user, channel=channel, thread_ts=thread_ts)
+            blocks = answer_blocks(answer, answer_id=answer_id, checked_for=user)
+            try:
+                self.client.chat_postMessage(
+                    channel=channel, thread_ts=thread_ts, text=fallback_text(answer), blocks=blocks,
+                    unfurl_links=False, unfurl_media=False,
+                )  # fmt: skip
+            except SlackApiError as exc:
+                if exc.response.get("error") not in ("not_in_channel", "channel_not_found") or hook is None:
+                    raise
+                hook.send(
+                    text=NOT_IN_CHANNEL,
+                    blocks=[{"type": "context", "elements": [{"type": "mrkdwn", "text": NOT_IN_CHANNEL}]}, *blocks],
+                    response_type="ephemeral",
+                )
+        except Exception as exc:  # noqa: BLE001 - the asker hears about it, privately
+            apology = self._apology(exc, f"Checking a message failed (channel {channel})")
+            if hook is not None:
+                self._quietly("response_url (apology)", lambda: hook.send(text=apology, response_type="ephemeral"))
+
+    # ---- "Share in channel" ---------------------------------------------------------------------
+
+    def _shareable_value(self, answer: Answer, thread_ts: str = "") -> str:
+        """The Share button's value: a key to this answer (kept here), its question and where to post."""
+        key = secrets.token_urlsafe(9)
+        with self._shareable_lock:
+            self._shareable[key] = answer
+            while len(self._shareable) > MAX_SHAREABLE:
+                self._shareable.popitem(last=False)
+        return json.dumps({"k": key, "q": answer.question[:MAX_SHARED_QUESTION_CHARS], "t": thread_ts})
+
+    def share(self, *, value: str, user: str, channel: str, response_url: str | None) -> None:
+        """Post an ephemeral answer for everyone, headed by who asked, and remove the private copy.
+
+        The answer is the one the asker saw when this process still has it; otherwise (a restart,
+        another bot process) the question is asked again."""
+        try:
+            shared = json.loads(value)
+            key, question, thread = str(shared["k"]), str(shared["q"]), str(shared.get("t") or "")
+        except (ValueError, KeyError, TypeError):
+            log.info("Ignoring a Share click with an unreadable value")
+            return
+        with self._shareable_lock:
+            answer = self._shareable.get(key)
+        hook = WebhookClient(response_url, timeout=30) if response_url else None
+        try:
+            answer = answer or self._ask(question)
+            blocks = answer_blocks(answer, asked_by=user)
+            if thread or hook is None:  # an answer to a message: into that message's thread
+                self.client.chat_postMessage(
+                    channel=channel, thread_ts=thread or None, text=fallback_text(answer), blocks=blocks,
+                    unfurl_links=False, unfurl_media=False,
+                )  # fmt: skip
+            else:  # /news: through the command's response_url, which works in channels the bot isn't in
+                hook.send(text=fallback_text(answer), blocks=blocks, response_type="in_channel", replace_original=False)
+        except Exception as exc:  # noqa: BLE001 - the asker hears about it, privately
+            apology = self._apology(exc, f"Sharing an answer failed (channel {channel})")
+            if hook is not None:
+                self._quietly("response_url (apology)", lambda: hook.send(text=apology, response_type="ephemeral"))
+            return
+        if hook is not None:
+            self._quietly("response_url (delete the private copy)", lambda: hook.send(delete_original=True))
 
     # ---- everything else ------------------------------------------------------------------------
 

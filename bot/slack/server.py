@@ -129,9 +129,11 @@ def serve(
     from slack_sdk.errors import SlackApiError
 
     from bot.slack.app import create_app
+    from bot.slack.channels import load_channel_rules
     from bot.slack.responder import build_client
     from bot.slack.state.stores import open_stores
 
+    rules = load_channel_rules(settings.slack_channels_file)  # a bad rules file: one line, before anything starts
     stores = open_stores(settings)  # REDIS_URL set and Redis unreachable: ConfigError here
     try:
         client = build_client(settings)
@@ -146,7 +148,13 @@ def serve(
 
             answerer = build_answerer(settings)
         app = create_app(
-            settings, answerer, client=client, dedupe=stores.dedupe, feedback=stores.feedback, limiter=stores.limiter
+            settings,
+            answerer,
+            client=client,
+            dedupe=stores.dedupe,
+            feedback=stores.feedback,
+            limiter=stores.limiter,
+            rules=rules,
         )
         log.info("Slack stores: %s", stores.backend)
         try:

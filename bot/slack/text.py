@@ -11,6 +11,9 @@ INDEX_DOWN = "I can't reach my news index right now. Please try again in a few m
 EMPTY_QUESTION = "Ask me a question about the news, e.g. _Who proposed the US–Japan fund?_"
 SLASH_USAGE = "Usage: `/news your question` (only you see the answer) or `/news --public your question`."
 STATUS = "Searching the news…"
+CHECK_SHORTCUT = "check_against_news"  # the message shortcut's callback_id (manifest.yaml)
+NOT_IN_CHANNEL = "I'm not in this channel, so only you see this. Invite me with `/invite @newsbot` to post here."
+NOTHING_TO_CHECK = "That message has no text I can check against the news."
 GREETING = "Hi! Ask me about the news; I'll answer with sources."
 SUGGESTED_PROMPTS = [
     {"title": "Today's news", "message": "What are the main stories in the latest news?"},

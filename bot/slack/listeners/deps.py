@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
+from bot.slack.channels import ChannelRules
 from bot.slack.responder import SlackResponder
 from bot.slack.state.dedupe import DedupeStore
 from bot.slack.state.feedback import FeedbackBackend
@@ -22,6 +23,7 @@ class Deps:
     dedupe: DedupeStore
     feedback: FeedbackBackend
     limiter: RateLimiter
+    rules: ChannelRules = field(default_factory=ChannelRules)
 
     def claim(self, key: str) -> bool:
         """True the first time ``key`` is seen, across restarts and processes."""

@@ -9,6 +9,7 @@ from typing import Any
 
 from slack_bolt import App, BoltResponse
 
+from bot.slack.channels import looks_like_question
 from bot.slack.listeners.deps import Deps
 
 log = logging.getLogger(__name__)
@@ -41,6 +42,10 @@ def on_mention(event: dict[str, Any], context: Any) -> None:
     if event.get("bot_id") or event.get("user") == context.bot_user_id or not event.get("user"):
         return
     channel, ts = event["channel"], event["ts"]
+    rule = deps.rules.for_channel(channel)
+    if rule.answer == "never":
+        log.info("Not answering in %s (the channel's rule is answer: never)", channel)
+        return
     if not deps.claim_message(channel, ts):
         return
     thread = event.get("thread_ts")
@@ -55,21 +60,29 @@ def on_mention(event: dict[str, Any], context: Any) -> None:
         history_thread=thread,
         bot_user_id=context.bot_user_id,
         bot_id=context.bot_id,
+        ephemeral=rule.ephemeral,
     )
 
 
 def on_message(event: dict[str, Any], context: Any) -> None:
-    """A DM, or a follow-up in a thread the bot answered; other channel chatter is ignored."""
+    """A DM, a follow-up in a thread the bot answered, or a question in a channel whose rule is
+    ``answer: questions``; other channel chatter is ignored."""
     deps: Deps = context["deps"]
     if _ignored_message(event, context.bot_user_id):
         return
     channel, ts, thread = event.get("channel", ""), event.get("ts", ""), event.get("thread_ts")
     text = event.get("text", "")
+    rule = deps.rules.for_channel(channel)
+    reply_thread = thread
     if event.get("channel_type") != "im":
-        if context.bot_user_id and f"<@{context.bot_user_id}" in text:
-            return  # the app_mention listener answers it
-        if not thread or not deps.in_thread(channel, thread):
-            return  # channel chatter that isn't a follow-up to the bot
+        if rule.answer == "never" or (context.bot_user_id and f"<@{context.bot_user_id}" in text):
+            return  # a quiet channel, or the app_mention listener answers it
+        if thread and deps.in_thread(channel, thread):
+            pass  # a follow-up to the bot
+        elif not thread and rule.answer == "questions" and looks_like_question(text):
+            reply_thread = ts  # a question asked in the channel: answered in its thread
+        else:
+            return  # channel chatter that isn't for the bot
     if not deps.claim_message(channel, ts):
         return
     bot = deps.responder
@@ -79,10 +92,11 @@ def on_message(event: dict[str, Any], context: Any) -> None:
         user=event["user"],
         text=text,
         ts=ts,
-        reply_thread=thread,
+        reply_thread=reply_thread,
         history_thread=thread,
         bot_user_id=context.bot_user_id,
         bot_id=context.bot_id,
+        ephemeral=rule.ephemeral,
     )
 
 
