@@ -54,6 +54,7 @@ class FakeSlack:
     def __init__(self) -> None:
         self.calls: list[Call] = []
         self.messages: list[dict[str, Any]] = []
+        self.not_in: set[str] = set()  # channels the bot is not a member of: chat.postMessage fails there
         self.ws_url = ""
         self._rate_limits: dict[str, list[int]] = {}
         self._lock = threading.Condition()
@@ -208,6 +209,8 @@ class FakeSlack:
                 "bot_id": BOT_ID,
                 "is_enterprise_install": False,
             }
+        if method == "chat.postMessage" and body.get("channel") in self.not_in:
+            return {"ok": False, "error": "not_in_channel"}
         if method in {"chat.postMessage", "chat.update"}:
             blocks = body.get("blocks") or []
             text = body.get("text") or ""
