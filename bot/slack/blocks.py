@@ -10,13 +10,12 @@ total (``chat.postMessage`` rejects more), 40,000 characters of fallback ``text`
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from typing import Any
 from urllib.parse import quote, urlsplit
 
 from bot.answering.answer import Answer, Citation
-from bot.answering.formatting import METRIC_LABELS, human_date, human_value
-from ingest import Coverage, SnapshotRow
+from bot.answering.formatting import human_date
 
 MAX_BLOCKS = 50
 MAX_SECTION_CHARS = 3000
@@ -141,11 +140,13 @@ def block_text_length(blocks: Iterable[Mapping[str, Any]]) -> int:
     return walk(list(blocks))
 
 
-def _section(text: str) -> Block:
+def section_block(text: str) -> Block:
+    """A mrkdwn section (``text`` already escaped)."""
     return {"type": "section", "text": {"type": "mrkdwn", "text": text}}
 
 
-def _context(text: str) -> Block:
+def context_block(text: str) -> Block:
+    """A one-line mrkdwn context block (``text`` already escaped)."""
     return {"type": "context", "elements": [{"type": "mrkdwn", "text": text}]}
 
 
@@ -266,33 +267,33 @@ def answer_blocks(
     "Check against the news" reply with who asked for the check."""
     head: list[Block] = []
     if checked_for is not None:
-        head.append(_context(f"<@{checked_for}> asked me to check this message against the news:"))
+        head.append(context_block(f"<@{checked_for}> asked me to check this message against the news:"))
     if asked_by is not None:  # the slash command: the channel can't see what was asked
-        head.append(_context(f"<@{asked_by}> asked: *{clip_escaped(answer.question.strip(), 500)}*"))
+        head.append(context_block(f"<@{asked_by}> asked: *{clip_escaped(answer.question.strip(), 500)}*"))
     if answer.refusal is not None:
         heading = _REFUSAL_HEADINGS.get(answer.refusal.kind, "I can't answer that from the news I have")
         latest = answer.refusal.latest
         latest = f" · newest data I have: {escape(visible(latest))}" if latest else ""
-        head.append(_context(f":warning: *{heading}*{latest}"))
+        head.append(context_block(f":warning: *{heading}*{latest}"))
 
     stamp = f"Based on news up to {human_date(answer.news_until)}" if answer.news_until else "No news stored yet"
     tail: list[Block] = [
-        _context(f"{stamp} · asked on {human_date(answer.as_of)} · answers quote the stored articles only")
+        context_block(f"{stamp} · asked on {human_date(answer.as_of)} · answers quote the stored articles only")
     ]
     if answer.also_reported:
-        tail.insert(0, _context(also_reported_text(answer)))
+        tail.insert(0, context_block(also_reported_text(answer)))
     if answer_id or share:
         tail.append(feedback_actions(answer_id, share))
 
     budget = BLOCK_TEXT_BUDGET - block_text_length(head) - block_text_length(tail)
     slots = MAX_BLOCKS - len(head) - len(tail)
     answer_text = answer_mrkdwn(answer, min(ANSWER_BUDGET, budget - 200))
-    body = [_section(piece) for piece in _split(answer_text, MAX_SECTION_CHARS)][: max(1, slots - 3)]
+    body = [section_block(piece) for piece in _split(answer_text, MAX_SECTION_CHARS)][: max(1, slots - 3)]
     budget -= block_text_length(body)
     slots -= len(body)
 
     if answer.citations:
-        sources: list[Block] = [{"type": "divider"}, _section("*Sources*")]
+        sources: list[Block] = [{"type": "divider"}, section_block("*Sources*")]
         budget -= len("*Sources*")
         shown = 0
         for citation in answer.citations:
@@ -303,45 +304,10 @@ def answer_blocks(
                 if len(short) > budget - 100 or len(sources) >= slots - 1:
                     break
                 text = short
-            sources.append(_section(text))
+            sources.append(section_block(text))
             budget -= len(text)
             shown += 1
         if shown < len(answer.citations):
-            sources.append(_context(f"…and {len(answer.citations) - shown} more sources not shown"))
+            sources.append(context_block(f"…and {len(answer.citations) - shown} more sources not shown"))
         body += sources
     return head + body + tail
-
-
-def home_view(coverage: Coverage, snapshots: Sequence[SnapshotRow] = ()) -> dict[str, Any]:
-    """The Home tab: how many articles, which dates and sources, and the newest snapshot per asset."""
-    first, last = coverage.first, coverage.last
-    blocks: list[Block] = [
-        {"type": "header", "text": {"type": "plain_text", "text": "What newsbot knows", "emoji": True}},
-        _section(
-            "Mention me in a channel, message me directly, or use `/news your question`. "
-            "I answer only from the articles below, quote them, and say when I can't answer."
-        ),
-        _section(
-            f"*Articles:* {coverage.articles:,}\n*Dates:* {escape(human_date(first)) if first else '—'} to "
-            f"{escape(human_date(last)) if last else '—'}"
-        ),
-    ]
-    sources = sorted(coverage.sources.items(), key=lambda kv: (-kv[1], kv[0]))
-    if sources:
-        lines = [f"• {escape(visible(name))}: {n:,}" for name, n in sources[:40]]
-        if len(sources) > 40:
-            lines.append(f"…and {len(sources) - 40} more")
-        blocks.append(_section(clip("*Sources*\n" + "\n".join(lines), MAX_SECTION_CHARS)))
-    newest: dict[tuple[str, str], SnapshotRow] = {}
-    for snap in snapshots:
-        current = newest.get((snap.asset, snap.metric))
-        if current is None or snap.as_of > current.as_of:
-            newest[(snap.asset, snap.metric)] = snap
-    if newest:
-        lines = [
-            f"• {escape(snap.asset)} {escape(METRIC_LABELS.get(snap.metric, snap.metric))}: "
-            f"{escape(human_value(snap.value, snap.unit))} (as of {escape(human_date(snap.as_of))})"
-            for _, snap in sorted(newest.items())
-        ]
-        blocks.append(_section(clip("*Newest market snapshots*\n" + "\n".join(lines[:60]), MAX_SECTION_CHARS)))
-    return {"type": "home", "blocks": blocks[:MAX_BLOCKS]}

@@ -13,6 +13,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from datetime import date
 from typing import Any, Protocol
 
 from slack_sdk import WebClient
@@ -22,7 +23,8 @@ from slack_sdk.webhook import WebhookClient
 
 from bot.answering.answer import Answer, Asks
 from bot.settings import Settings
-from bot.slack.blocks import answer_blocks, fallback_text, home_view, unescape
+from bot.slack.blocks import answer_blocks, fallback_text, unescape
+from bot.slack.home import HomeSeen, home_view, seen_now
 from bot.slack.state.feedback import FeedbackBackend
 from bot.slack.state.ratelimit import RateLimiter
 from bot.slack.state.stores import STORE_ERRORS
@@ -393,8 +395,12 @@ class SlackResponder:
             return None
 
     def publish_home(self, user: str) -> None:
-        """The Home tab with what the news covers."""
-        self.client.views_publish(user_id=user, view=home_view(self.answerer.coverage(), self.answerer.snapshots()))
+        """The Home tab with what the news covers and what changed since the user's last visit."""
+        coverage, snapshots = self.answerer.coverage(), self.answerer.snapshots()
+        seen = seen_now(coverage, snapshots, date.today()).to_json()
+        previous = self._quietly("remembering a Home visit", lambda: self.feedback.swap_home_visit(user, seen))
+        view = home_view(coverage, snapshots, last_visit=HomeSeen.from_json(previous))
+        self.client.views_publish(user_id=user, view=view)
 
     def start_assistant_thread(self, channel: str, thread_ts: str) -> None:
         """An AI-app thread opened: remember it, greet, suggest prompts."""

@@ -114,6 +114,18 @@ def test_threads_are_shared(redis_server):
     assert two.is_assistant_thread("C1", "1748300000.000100") is False
 
 
+@pytest.mark.parametrize("backend", ["redis", "sqlite"])
+def test_home_visits_are_remembered_per_user(backend, redis_server, tmp_path: Path):
+    def store():
+        return RedisFeedbackStore(connect(redis_server.url)) if backend == "redis" else FeedbackStore(tmp_path / "f.db")
+
+    one, two = store(), store()
+    assert one.swap_home_visit("U1", '{"day": "2025-05-26"}') is None  # a first visit
+    assert two.swap_home_visit("U1", '{"day": "2025-05-27"}') == '{"day": "2025-05-26"}'
+    assert two.swap_home_visit("U2", "{}") is None  # per user
+    assert one.swap_home_visit("U1", "{}") == '{"day": "2025-05-27"}'
+
+
 def test_factory_picks_redis_only_when_configured(redis_server, tmp_path: Path):
     stores = open_stores(Settings(data_dir=tmp_path / "d", redis_url=redis_server.url, rate_limit_per_minute=1))
     assert stores.backend == "redis"

@@ -148,3 +148,31 @@ def test_slash_command_ack_clips_a_huge_question(make_bot, fake_slack):
     assert len(ack["text"]) < 400 and ack["text"].rstrip("_").endswith("…")
     fake_slack.wait_for("response_url")
     assert answerer.calls[0]["question"] == question.strip()  # only the echo is clipped
+
+
+def test_home_tab_says_what_changed_since_the_last_visit(make_bot, fake_slack):
+    from bot.slack.home import HomeSeen, changes
+
+    answerer = FakeAnswerer()
+    bot = make_bot(answerer)
+    opened = {"type": "app_home_opened", "user": "U6", "tab": "home", "channel": "D6"}
+    bot.event(opened)
+    [first] = fake_slack.wait_for("views.publish")
+    assert "Since your last visit" not in json.dumps(first["view"]["blocks"])  # a first visit
+
+    bot.event(opened)
+    _, again = fake_slack.wait_for("views.publish", 2)
+    assert "*Since your last visit*" in json.dumps(again["view"]["blocks"]) and "Nothing new." in json.dumps(
+        again["view"]["blocks"]
+    )
+
+    before = HomeSeen("2025-05-24", 2, "2025-05-24", {"Bitcoin price": (99000.0, "USD", "2025-05-01")})
+    now = HomeSeen("2025-05-27", 3, "2025-05-26", {"Bitcoin price": (108029.56, "USD", "2025-05-25"),
+                                                   "Gold price": (2300.0, "USD", "2025-05-26")})  # fmt: skip
+    assert changes(before, now) == [
+        "1 new article; news now up to May 26, 2025",
+        "Bitcoin price: $99,000 (as of May 1, 2025) → $108,029.56 (as of May 25, 2025)",
+        "Gold price: $2,300 (as of May 26, 2025), new",
+    ]
+    assert changes(now, now) == []
+    assert HomeSeen.from_json(now.to_json()) == now and HomeSeen.from_json("{broken") is None

@@ -42,6 +42,10 @@ CREATE TABLE IF NOT EXISTS votes (
     ts TEXT NOT NULL,
     PRIMARY KEY (answer_id, user)
 );
+CREATE TABLE IF NOT EXISTS home_visits (
+    user TEXT PRIMARY KEY,
+    seen TEXT NOT NULL
+);
 CREATE TABLE IF NOT EXISTS assistant_threads (
     channel TEXT NOT NULL,
     thread_ts TEXT NOT NULL,
@@ -62,6 +66,8 @@ class FeedbackBackend(Protocol):
     def add_assistant_thread(self, channel: str, thread_ts: str) -> None: ...
 
     def is_assistant_thread(self, channel: str, thread_ts: str) -> bool: ...
+
+    def swap_home_visit(self, user: str, seen: str) -> str | None: ...
 
     def export(self) -> list[dict[str, Any]]: ...
 
@@ -153,6 +159,13 @@ class FeedbackStore:
                 "SELECT 1 FROM assistant_threads WHERE channel = ? AND thread_ts = ?", (channel, thread_ts)
             ).fetchone()
         return row is not None
+
+    def swap_home_visit(self, user: str, seen: str) -> str | None:
+        """Store what ``user`` sees on the Home tab now; return what they saw last time (None: first visit)."""
+        with self._lock:
+            row = self._db.execute("SELECT seen FROM home_visits WHERE user = ?", (user,)).fetchone()
+            self._db.execute("INSERT OR REPLACE INTO home_visits VALUES (?, ?)", (user, seen))
+        return str(row[0]) if row else None
 
     def export(self) -> list[dict[str, Any]]:
         """Every vote with its question, answer and citations, oldest first."""

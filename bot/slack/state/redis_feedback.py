@@ -90,6 +90,12 @@ class RedisFeedbackStore:
         with unavailable_on_outage("feedback"):
             return bool(self._redis.sismember(self._key("assistant_threads"), _thread(channel, thread_ts)))
 
+    def swap_home_visit(self, user: str, seen: str) -> str | None:
+        """Store what ``user`` sees on the Home tab now; return what they saw last time (None: first visit)."""
+        with unavailable_on_outage("feedback"):
+            previous = self._redis.set(self._key("home", user), seen, get=True)
+        return previous.decode() if isinstance(previous, bytes) else previous
+
     def export(self) -> list[dict[str, Any]]:
         """Every vote with its question, answer and citations, oldest first (the SQLite store's row shape)."""
         with unavailable_on_outage("feedback export"):
