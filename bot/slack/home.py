@@ -65,7 +65,9 @@ def changes(before: HomeSeen, now: HomeSeen) -> list[str]:
     if added > 0 or now.last != before.last:
         until = f"; news now up to {human_date(now.last)}" if now.last and now.last != before.last else ""
         noun = "article" if added == 1 else "articles"
-        lines.append(f"{added:,} new {noun}{until}" if added > 0 else f"News now up to {human_date(now.last)}")
+        lines.append(
+            f"{added:,} new {noun}{until}" if added > 0 or not now.last else f"News now up to {human_date(now.last)}"
+        )
     for label, (value, unit, as_of) in now.figures.items():
         old = before.figures.get(label)
         if old is None:

@@ -94,7 +94,9 @@ class RedisFeedbackStore:
         """Store what ``user`` sees on the Home tab now; return what they saw last time (None: first visit)."""
         with unavailable_on_outage("feedback"):
             previous = self._redis.set(self._key("home", user), seen, get=True)
-        return previous.decode() if isinstance(previous, bytes) else previous
+        if isinstance(previous, bytes):
+            return previous.decode()
+        return previous if isinstance(previous, str) else None
 
     def export(self) -> list[dict[str, Any]]:
         """Every vote with its question, answer and citations, oldest first (the SQLite store's row shape)."""
