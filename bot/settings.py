@@ -45,6 +45,7 @@ class Settings(IndexSettings):
     as_of: date | None = None
     llm: str = ""
     llm_timeout: float = 30.0
+    llm_max_tokens: int = 200  # a direct answer and two supporting sentences; a small local model rambles without it
     # A question is refused as "no evidence" when no passage's relevance reaches this (0..1); calibrated
     # by benchmarks/refusal_calibration.py on answerable and unanswerable realtimeqa questions.
     min_relevance: float = 0.37
@@ -65,6 +66,7 @@ class Settings(IndexSettings):
             as_of=_date(env, "NEWSBOT_AS_OF"),
             llm=env.get("NEWSBOT_LLM", "").strip(),
             llm_timeout=_float(env, "NEWSBOT_LLM_TIMEOUT", 30.0),
+            llm_max_tokens=env_int(env, "NEWSBOT_LLM_MAX_TOKENS", 200),
             min_relevance=_fraction(env, "NEWSBOT_MIN_RELEVANCE", cls.min_relevance),
             slack_bot_token=env.get("SLACK_BOT_TOKEN", "").strip(),
             slack_app_token=env.get("SLACK_APP_TOKEN", "").strip(),

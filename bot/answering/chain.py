@@ -313,7 +313,7 @@ def build_answerer(settings: Settings) -> Answerer:
     if settings.llm:
         from bot.answering.llm import load_chat_model
 
-        llm = load_chat_model(settings.llm)
+        llm = load_chat_model(settings.llm, max_tokens=settings.llm_max_tokens, timeout=settings.llm_timeout)
     return Answerer(index, embedder, settings, llm)
 
 

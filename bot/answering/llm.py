@@ -32,14 +32,22 @@ _NUMBER = re.compile(r"\d[\d,.]*\d|\d")
 _CAPITALISED = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][a-zA-Z'’\-]+")
 
 
-def load_chat_model(spec: str) -> Any:
-    """``provider:model`` through LangChain's ``init_chat_model``; a clear error when it can't load."""
+def load_chat_model(spec: str, *, max_tokens: int = 200, timeout: float = 30.0) -> Any:
+    """``provider:model`` through LangChain's ``init_chat_model``, its reply capped at ``max_tokens``;
+    a clear error when it can't load. ``openai:`` also reaches any OpenAI-compatible server (llama.cpp,
+    vLLM, LM Studio) at ``OPENAI_BASE_URL``."""
     from langchain.chat_models import init_chat_model
 
     if ":" not in spec:
         raise ConfigError(f"NEWSBOT_LLM must look like provider:model (e.g. openai:gpt-4o-mini), got {spec!r}")
+    if max_tokens < 1:
+        raise ConfigError(f"NEWSBOT_LLM_MAX_TOKENS must be at least 1, got {max_tokens}")
+    provider = spec.split(":", 1)[0].strip().lower()
+    options: dict[str, Any] = {"num_predict": max_tokens} if provider == "ollama" else {"max_tokens": max_tokens}
+    if provider in ("openai", "anthropic"):
+        options["timeout"] = timeout
     try:
-        return init_chat_model(spec)
+        return init_chat_model(spec, **options)
     except Exception as exc:  # missing provider package, missing key, unknown provider  # noqa: BLE001
         raise ConfigError(f"cannot load chat model {spec!r}: {exc}") from None
 
