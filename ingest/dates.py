@@ -183,7 +183,8 @@ _DATELINE = re.compile(
 
 def _dateline(first_line: str, others: list[date], limit: date) -> date | None:
     """The date of a dateline ("WASHINGTON, March 3 (Reuters) -"), its year taken from the text's latest
-    date when it gives none, else the latest such day not after ``limit``; or a full date in the first line."""
+    date when it gives none, else the latest such day not after ``limit``; or a full date that leads the first
+    line or is on a short first line."""
     if m := _DATELINE.match(first_line):
         year = int(m["y"]) if m["y"] else max(others).year if others else limit.year
         found = _make(year, _month(m["m"]), int(re.sub(r"\D", "", m["d"])))
@@ -191,7 +192,8 @@ def _dateline(first_line: str, others: list[date], limit: date) -> date | None:
             found = _make(year - 1, found.month, found.day)
         if found is not None and found <= limit:
             return found
-    return next((d for d, _, _ in find_dates(first_line) if d <= limit), None)
+    short = len(first_line) <= 80  # a line of its own ("Published May 2, 2024"), or a date leading the text
+    return next((d for d, start, _ in find_dates(first_line) if d <= limit and (short or start <= 40)), None)
 
 
 def infer_published(text: str, today: date | None = None) -> date | None:
