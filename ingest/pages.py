@@ -17,7 +17,8 @@ _PLACEHOLDERS = frozenset(
     {"escenic", "headline", "title", "untitled", "untitled document", "null", "none", "undefined", "article",
      "news", "home", "home page", "homepage", "index", "default", "no title", "story", "page title"}
 )  # fmt: skip
-_TEMPLATE = re.compile(r"\{\{.*\}\}|\$\{.*\}|\{%.*%\}|%%?\w+%%?|\[\[?\w+\]\]?|<%.*%>|__\w+__")
+_TEMPLATE = re.compile(r"\{\{.*\}\}|\$\{.*\}|\{%.*%\}|<%.*%>")  # anywhere: always a leftover
+_TEMPLATE_WHOLE = re.compile(r"%%?\w+%%?|\[\[?\w+\]\]?|__\w+__|:\w+")  # only as the whole title ("[title]")
 _SEPARATOR = re.compile(r"\s+(?:[|\-–—·•:»]|::)\s+")
 _ARTICLE_TYPES = ("article", "posting", "report", "webpage")
 
@@ -109,7 +110,9 @@ def is_placeholder(title: str, site_name: str = "") -> bool:
     """True for a headline that is not one: empty, a template's leftover ("escenic", "{{title}}"), or the
     site's name alone."""
     key = _key(title)
-    return not key or key in _PLACEHOLDERS or bool(_TEMPLATE.search(title)) or key == _key(site_name)
+    if not key or key in _PLACEHOLDERS or key == _key(site_name):
+        return True
+    return bool(_TEMPLATE.search(title) or _TEMPLATE_WHOLE.fullmatch(title.strip()))
 
 
 def _trimmed(html_title: str, site_name: str, others: list[str]) -> str:

@@ -61,7 +61,9 @@ def test_title_is_the_one_candidates_agree_on_and_the_site_suffix_goes() -> None
     assert best_title(PageMeta(og_title="A", h1="Ferry line closes", html_title="Ferry line closes")) == (
         "Ferry line closes"
     )
-    assert is_placeholder("${headline}") and is_placeholder("Untitled") and not is_placeholder("Fed holds rates")
+    assert is_placeholder("${headline}") and is_placeholder("Untitled") and is_placeholder("[title]")
+    assert not is_placeholder("Fed holds rates") and not is_placeholder("[Video] Storm hits the coast")
+    assert not is_placeholder("Prices up 5% after 20% fall")
 
 
 def test_page_url_from_og_url_or_canonical_resolved_and_http_only(tmp_path: Path) -> None:
