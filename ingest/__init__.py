@@ -13,7 +13,7 @@ from ingest.dates import find_dates
 from ingest.embedding import Embedder
 from ingest.errors import ConfigError, IndexUnavailable, InputError, NewsbotError
 from ingest.pipeline import IngestReport, run_ingest
-from ingest.readers import estimate_records
+from ingest.readers import estimate_records, parse_field_map
 from ingest.sentences import sentence_spans, split_sentences
 from ingest.settings import (
     IndexSettings,
@@ -55,6 +55,7 @@ __all__ = [
     "require_index",
     "open_index",
     "open_with_embedder",
+    "parse_field_map",
     "plausible",
     "public_settings",
     "read_index_fields",

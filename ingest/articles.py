@@ -66,8 +66,27 @@ def text_hash(text: str) -> str:
     return hashlib.sha256(" ".join(text.split()).lower().encode()).hexdigest()
 
 
-def to_article(record: RawRecord, *, max_bytes: int, today: date | None = None) -> Article:
-    """Clean and date one record; raises :class:`InputError` naming the record when it cannot be used."""
+def _published(record: RawRecord, text: str, today: date | None, default_date: date | None) -> tuple[date, bool]:
+    """The record's date and whether it was inferred: its own field, else a date in its text (the dateline
+    first), else ``default_date``."""
+    stated = record.fields.get("published")
+    if (published := parse_date(stated)) is not None:
+        return published, False
+    if (found := infer_published(text, today=today) or default_date) is not None:
+        return found, True
+    why = (
+        "no publication date in the record"
+        if stated in (None, "")
+        else f"cannot read publication date {str(stated)[:40]!r}"
+    )
+    raise InputError(record.origin, f"{why} and none mentioned in its text")
+
+
+def to_article(
+    record: RawRecord, *, max_bytes: int, today: date | None = None, default_date: date | None = None
+) -> Article:
+    """Clean and date one record (undated ones with ``default_date``, marked inferred, when none is in the
+    text); raises :class:`InputError` naming the record when it cannot be used."""
     f = record.fields
     raw_text = _as_text(f.get("text"))
     if len(raw_text.encode("utf-8", "ignore")) > max_bytes:
@@ -81,15 +100,7 @@ def to_article(record: RawRecord, *, max_bytes: int, today: date | None = None) 
         reason = "record has no text field" if f.get("text") is None else "record text is empty"
         raise InputError(record.origin, reason)
     title = clean_title(_as_text(f.get("title"))) or _title_from_text(text)
-    published = parse_date(f.get("published"))
-    inferred = False
-    if published is None:
-        if f.get("published") not in (None, ""):
-            raise InputError(record.origin, f"cannot read publication date {str(f.get('published'))[:40]!r}")
-        published = infer_published(text, today=today)
-        inferred = True
-        if published is None:
-            raise InputError(record.origin, "no publication date in the record and none mentioned in its text")
+    published, inferred = _published(record, text, today, default_date)
     url = clean_field(_as_text(f.get("url")))
     return Article(
         id=stable_id(clean_field(_as_text(f.get("id"))), url, text, record.origin),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import re
 import unicodedata
 from bisect import bisect_right
@@ -161,9 +162,9 @@ class _TagStripper(HTMLParser):
 
 
 def html_to_text(fragment: str) -> str:
-    """Plain text of a small HTML fragment such as a feed entry's summary."""
+    """Plain text of a small HTML fragment such as a feed entry's summary; its entities decoded once."""
     if "<" not in fragment:
-        return fragment.strip()
+        return html.unescape(fragment).strip()
     stripper = _TagStripper()
     stripper.feed(fragment)
     stripper.close()

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 import time
+import warnings
+from collections.abc import Sequence
 from datetime import UTC, date, datetime, timedelta
 
 MIN_YEAR, MAX_YEAR = 1900, 2100
@@ -51,8 +53,10 @@ def _month(word: str) -> int:
     return _MONTHS[word.lower().rstrip(".")[:3]]
 
 
-def parse_date(value: object) -> date | None:
-    """Return the date a field value states, or None for anything that is not clearly a date."""
+def parse_date(value: object, languages: Sequence[str] | None = None) -> date | None:
+    """Return the date a field value states, or None for anything that is not clearly a date; a timestamp
+    with a UTC offset gives the publisher's local date. Dates in other languages ("Seg, 24 Set 2018") are
+    read with dateparser, ``languages`` (e.g. ["pt"]) narrowing its guess."""
     if value is None or isinstance(value, bool):
         return None
     if isinstance(value, datetime):
@@ -76,7 +80,8 @@ def parse_date(value: object) -> date | None:
         return _make(int(m[1]), int(m[2]), int(m[3]))
     if (m := _DMY_DASH_RE.match(s)) and m[2].lower() in _MONTHS:
         return _make(int(m[3]), _MONTHS[m[2].lower()], int(m[1]))
-    return _parse_with_dateutil(s)
+    found = _parse_with_dateutil(s) or _parse_foreign(s, languages)
+    return found.date() if isinstance(found, datetime) else found
 
 
 def _from_epoch(seconds: float) -> date | None:
@@ -108,6 +113,49 @@ def _parse_with_dateutil(s: str) -> date | None:
     return _make(a.year, a.month, a.day)
 
 
+def _parse_foreign(s: str, languages: Sequence[str] | None) -> datetime | None:
+    """A full date in words of another language, read by dateparser; its year must be the one written."""
+    years = _HAS_YEAR.findall(s)
+    if len(s) > 64 or len(years) != 1 or all(w.lower() in _DATE_WORDS for w in _LETTERS.findall(s)):
+        return None
+    import dateparser
+
+    settings = {"REQUIRE_PARTS": ["day", "month", "year"], "PREFER_DATES_FROM": "past"}
+    try:
+        found = dateparser.parse(s, languages=list(languages) if languages else None, settings=settings)
+    except ValueError:  # a language dateparser does not know: let it guess
+        found = dateparser.parse(s, settings=settings) if languages else None
+    if found is None or str(found.year) != years[0] or _make(found.year, found.month, found.day) is None:
+        return None
+    return found
+
+
+_TIME = re.compile(r"\d{1,2}:\d{2}")
+
+
+def parse_timestamp(value: object, languages: Sequence[str] | None = None) -> datetime | None:
+    """The date and time of day a string states, aware when it gives a UTC offset; None when it states no
+    time of day or no clear date."""
+    if not isinstance(value, str) or not _TIME.search(value) or parse_date(value, languages) is None:
+        return None
+    s = value.strip()
+    try:
+        return datetime.fromisoformat(s.replace("z", "Z"))
+    except ValueError:
+        pass
+    if (foreign := _parse_foreign(s, languages)) is not None:
+        return foreign
+    from dateutil import parser
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # unknown zone names ("EDT") give a naive time, not a warning
+        try:
+            found = parser.parse(_DMY_DASH_RE.sub(r"\1 \2 \3", s))
+        except (ValueError, OverflowError, parser.ParserError):
+            return None
+    return found if found.date() == parse_date(s) else None
+
+
 def find_dates(text: str) -> list[tuple[date, int, int]]:
     """Explicit full dates (with a year) mentioned in ``text``, with their character offsets."""
     found: list[tuple[date, int, int]] = []
@@ -126,8 +174,32 @@ def find_dates(text: str) -> list[tuple[date, int, int]]:
     return found
 
 
+_DATELINE = re.compile(
+    rf"[A-Z][\w .'/-]{{1,40}},\s+(?P<m>{_MONTH})\s+(?P<d>{_DAY})(?:,?\s+(?P<y>{_YEAR}))?\s*"
+    r"(?:\([^()\n]{1,40}\)\s*)?[-–—:]",
+    re.IGNORECASE,
+)
+
+
+def _dateline(first_line: str, others: list[date], limit: date) -> date | None:
+    """The date of a dateline ("WASHINGTON, March 3 (Reuters) -"), its year taken from the text's latest
+    date when it gives none, else the latest such day not after ``limit``; or a full date that leads the first
+    line or is on a short first line."""
+    if m := _DATELINE.match(first_line):
+        year = int(m["y"]) if m["y"] else max(others).year if others else limit.year
+        found = _make(year, _month(m["m"]), int(re.sub(r"\D", "", m["d"])))
+        if found is not None and found > limit and not m["y"]:
+            found = _make(year - 1, found.month, found.day)
+        if found is not None and found <= limit:
+            return found
+    short = len(first_line) <= 80  # a line of its own ("Published May 2, 2024"), or a date leading the text
+    return next((d for d, start, _ in find_dates(first_line) if d <= limit and (short or start <= 40)), None)
+
+
 def infer_published(text: str, today: date | None = None) -> date | None:
-    """The latest explicit date in ``text`` that is not after ``today`` (+1 day), else None."""
+    """The article's dateline date (or a date in its first line), else the latest explicit date in ``text``
+    that is not after ``today`` (+1 day), else None."""
     limit = (today or date.today()) + timedelta(days=1)
     dates = [d for d, _, _ in find_dates(text) if d <= limit]
-    return max(dates) if dates else None
+    first_line = text.lstrip()[:300].split("\n", 1)[0]
+    return _dateline(first_line, dates, limit) or (max(dates) if dates else None)

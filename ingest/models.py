@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
 
 @dataclass(frozen=True)
 class RawRecord:
-    """One article as read from an input, before cleaning; ``origin`` names file and record."""
+    """One article as read from an input, before cleaning; ``origin`` names file and record; ``raw`` is the
+    object it was read from, for operator field mappings (``--field text=body_html``)."""
 
     fields: dict[str, Any]
     origin: str
+    raw: dict[str, Any] | None = field(default=None, repr=False, compare=False)
 
 
 @dataclass(frozen=True)

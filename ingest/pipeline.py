@@ -6,8 +6,9 @@ from __future__ import annotations
 import queue
 import threading
 import time
-from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import date
 from typing import TextIO, cast
 
 import numpy as np
@@ -71,6 +72,7 @@ class _Planner:
     aliases: list[tuple[str, str]] = field(default_factory=list)  # written once their articles are
     planned: dict[str, str] = field(default_factory=dict)  # id -> content hash, prepared in this run
     progress: ProgressCallback | None = None
+    default_date: date | None = None
     seen: int = 0
 
     def plan(self, item: RawRecord | InputError) -> PreparedArticle | None:
@@ -81,7 +83,7 @@ class _Planner:
             self._fail(str(item))
             return None
         try:
-            article = to_article(item, max_bytes=self.max_bytes)
+            article = to_article(item, max_bytes=self.max_bytes, default_date=self.default_date)
         except InputError as exc:
             self._fail(str(exc))
             return None
@@ -195,16 +197,19 @@ def run_ingest(
     progress: ProgressCallback | None = None,
     max_record_bytes: int = 5_000_000,
     batch_size: int = 16,
+    default_date: date | None = None,
+    field_map: Mapping[str, str] | None = None,
 ) -> IngestReport:
-    """Ingest every article in ``inputs``; bad records are reported, the rest stored."""
+    """Ingest every article in ``inputs``; bad records are reported, the rest stored. Records with no date
+    in them get ``default_date`` (marked inferred); ``field_map`` names the inputs' own fields."""
     report = IngestReport()
     started = time.perf_counter()
     # Interrupted by a crash (or being written by another run right now): the planner redoes every
     # article that is not 'ready', whatever its hash; its stored hash is left alone, as a concurrent
     # run that finishes it must leave it unchanged for the next run.
     redo = set(index.pending_ids())
-    planner = _Planner(index, report, on_error, max_record_bytes, redo, progress=progress)
-    reader = read_inputs(list(inputs), stdin=stdin)
+    planner = _Planner(index, report, on_error, max_record_bytes, redo, progress=progress, default_date=default_date)
+    reader = read_inputs(list(inputs), stdin=stdin, field_map=field_map)
     batches = _in_thread(_batches(planner.plan(item) for item in reader), maxsize=4)
 
     writes: queue.Queue[_WriteJob | object] = queue.Queue(maxsize=2)

@@ -19,9 +19,11 @@ from functools import partial
 from typing import Any, TextIO
 
 from ingest.clean import html_to_text
-from ingest.dates import parse_date
-from ingest.errors import InputError
+from ingest.encodings import sniff_encoding, to_utf8
+from ingest.errors import ConfigError, InputError
+from ingest.feeds import feed_entries, is_json_feed, json_feed_items
 from ingest.models import RawRecord
+from ingest.pages import page_fields
 
 Item = RawRecord | InputError
 Fetch = Callable[[str], tuple[bytes, str]]
@@ -31,8 +33,9 @@ EXTENSIONS = (".jsonl.gz", ".jsonl", ".ndjson", ".json", ".csv", ".txt", ".md", 
 # fmt: off
 _FIELDS = {
     "id": ("id", "doc_id", "article_id", "guid"), "title": ("title", "headline"),
-    "text": ("text", "body", "content", "article"),
-    "published": ("published", "publish_date", "date", "pubdate", "published_at"),
+    "text": ("text", "body", "content", "article", "articlebody", "description", "summary"),
+    "published": ("published", "publish_date", "date", "pubdate", "published_at", "datepublished",
+                  "date_published"),
     "url": ("url", "link"), "source": ("source", "publisher"), "authors": ("authors", "author"),
 }
 # fmt: on
@@ -41,14 +44,32 @@ _TITLE_MARK = re.compile(r"^(?:#{1,6}\s+|[-*+•>]\s+|\d+[.)]\s+)+")
 _JSON_TYPES = {list: "an array", str: "a string", int: "a number", float: "a number", bool: "a boolean"}
 
 
-def normalise_fields(d: Mapping[str, Any]) -> dict[str, Any]:
-    """Canonical keys (id, title, text, published, url, source, authors); absent stay absent, unknown go."""
+FieldMap = Mapping[str, str]  # canonical field -> the input's own name for it, e.g. {"text": "body_html"}
+
+
+def parse_field_map(specs: Sequence[str]) -> dict[str, str]:
+    """``["text=body_html", ...]`` as a field map; a ConfigError for an unknown field or a malformed spec."""
+    mapping: dict[str, str] = {}
+    for spec in specs:
+        key, sep, name = (part.strip() for part in spec.partition("="))
+        if not sep or not name or key not in _FIELDS:
+            raise ConfigError(f"--field {spec!r}: expected FIELD=NAME with FIELD one of {', '.join(_FIELDS)}")
+        mapping[key] = name
+    return mapping
+
+
+def normalise_fields(d: Mapping[str, Any], field_map: FieldMap | None = None) -> dict[str, Any]:
+    """Canonical keys (id, title, text, published, url, source, authors); absent stay absent, unknown go.
+    ``field_map`` names an input's own field for a key, tried first; a mapped ``*html`` field is HTML."""
     lowered = {k.lower(): v for k, v in d.items() if isinstance(k, str)}
     out: dict[str, Any] = {}
     for key, names in _FIELDS.items():
-        value = next((lowered[n] for n in names if lowered.get(n) not in (None, "", [])), None)
+        mapped = field_map[key].lower() if field_map and key in field_map else None
+        value = next((lowered[n] for n in (mapped, *names) if n and lowered.get(n) not in (None, "", [])), None)
         if value is None:
             continue
+        if mapped and mapped.endswith("html") and value is lowered.get(mapped) and isinstance(value, str):
+            value = html_to_text(value)
         if key == "authors":
             value = _authors(value)
         elif key in ("id", "source") and isinstance(value, int | float | dict):
@@ -64,9 +85,26 @@ def _authors(value: Any) -> list[str]:
 
 
 def read_inputs(
-    inputs: Sequence[str], stdin: TextIO | None = None, fetch: Fetch | None = None, max_record_bytes: int = 5_000_000
+    inputs: Sequence[str],
+    stdin: TextIO | None = None,
+    fetch: Fetch | None = None,
+    max_record_bytes: int = 5_000_000,
+    field_map: FieldMap | None = None,
 ) -> Iterator[Item]:
-    """Yield a RawRecord per article in ``inputs``, or an InputError per bad input, and go on."""
+    """Yield a RawRecord per article in ``inputs``, or an InputError per bad input, and go on; ``field_map``
+    names the inputs' own fields (``{"text": "body_html"}``)."""
+    items = _read_all(inputs, stdin, fetch, max_record_bytes)
+    if not field_map:
+        yield from items
+        return
+    for item in items:
+        mapped = isinstance(item, RawRecord) and item.raw is not None
+        yield RawRecord(normalise_fields(item.raw, field_map), item.origin, item.raw) if mapped else item  # type: ignore[union-attr,arg-type]
+
+
+def _read_all(
+    inputs: Sequence[str], stdin: TextIO | None, fetch: Fetch | None, max_record_bytes: int
+) -> Iterator[Item]:
     for item in inputs:
         if item == "-":
             stream = stdin if stdin is not None else sys.stdin
@@ -136,13 +174,15 @@ def _read_file(path: str, max_bytes: int) -> Iterator[Item]:
     try:
         with gzip.open(path, "rb") if kind == ".jsonl.gz" else open(path, "rb") as f:
             head = f.read(8192)
-            if b"\0" in head:
+            encoding = sniff_encoding(head)
+            if encoding is None:
                 yield InputError(path, "binary file (NUL bytes), not text")
             elif kind in (".jsonl", ".ndjson", ".jsonl.gz"):
                 f.seek(0)
-                yield from _jsonl(f, path, max_bytes)
+                wide = encoding not in ("utf-8", "utf-8-sig")
+                yield from _jsonl(io.TextIOWrapper(f, encoding=encoding) if wide else f, path, max_bytes)
             else:
-                yield from _read_bytes(head + f.read(), kind, path, max_bytes)
+                yield from _read_bytes(_recoded(head + f.read(), encoding), kind, path, max_bytes)
     except PermissionError:
         yield InputError(path, "permission denied")
     except (gzip.BadGzipFile, EOFError, zlib.error) as exc:
@@ -151,18 +191,26 @@ def _read_file(path: str, max_bytes: int) -> Iterator[Item]:
         yield InputError(path, exc.strerror or str(exc))
 
 
+def _recoded(data: bytes, encoding: str) -> bytes:
+    """UTF-16/32 text as UTF-8 (undecodable data is left for the UTF-8 check to report)."""
+    try:
+        return to_utf8(data, encoding)
+    except UnicodeDecodeError:
+        return data
+
+
 def _read_bytes(data: bytes, kind: str, origin: str, max_bytes: int, url: str | None = None) -> Iterator[Item]:
     if kind in (".html", ".htm"):
         yield _html_record(data, origin, url)
         return
     if kind in (".xml", ".rss", ".atom"):
-        yield from _feed(data, origin, max_bytes)
+        yield from _feed(data, origin, max_bytes, url)
         return
     text = _decode(data, origin)
     if isinstance(text, InputError):
         yield text
     elif kind == ".json":
-        yield from _json_document(text, origin, max_bytes)
+        yield from _json_document(text, origin, max_bytes, url)
     elif kind == ".csv":
         yield from _csv(text, origin, max_bytes)
     else:
@@ -184,7 +232,7 @@ def _record(value: Any, origin: str, max_bytes: int) -> Item:
     size = len(fields["text"].encode("utf-8", "replace")) if isinstance(fields.get("text"), str) else 0
     if size > max_bytes:
         return InputError(origin, f"record text is {size / 1e6:.1f} MB, over the {max_bytes / 1e6:.1f} MB limit")
-    return RawRecord(fields, origin)
+    return RawRecord(fields, origin, value)
 
 
 def _lines(stream: Any, limit: int) -> Iterator[bytes | str | int]:
@@ -228,7 +276,7 @@ def _jsonl(stream: Any, origin: str, max_bytes: int) -> Iterator[Item]:
         yield InputError(origin, f"stream is corrupt or truncated after line {lineno}: {exc}")
 
 
-def _json_document(text: str, origin: str, max_bytes: int) -> Iterator[Item]:
+def _json_document(text: str, origin: str, max_bytes: int, url: str | None = None) -> Iterator[Item]:
     try:
         value = json.loads(text)
     except json.JSONDecodeError as exc:
@@ -237,7 +285,9 @@ def _json_document(text: str, origin: str, max_bytes: int) -> Iterator[Item]:
         else:
             yield InputError(origin, f"malformed JSON: {exc.msg} at line {exc.lineno} column {exc.colno}")
         return
-    if isinstance(value, dict) and isinstance(value.get("articles"), list):
+    if is_json_feed(value):
+        value = list(json_feed_items(value, url))
+    elif isinstance(value, dict) and isinstance(value.get("articles"), list):
         value = value["articles"]
     if isinstance(value, list):
         for i, item in enumerate(value):
@@ -276,41 +326,21 @@ def _text_file(text: str) -> dict[str, Any]:
 
 
 def _html_record(data: bytes, origin: str, url: str | None) -> Item:
-    try:
-        import trafilatura
-    except ImportError as exc:
-        return InputError(origin, f"cannot extract HTML: trafilatura is unusable ({exc})")
-    doc = trafilatura.bare_extraction(data, url=url, with_metadata=True, include_comments=False, include_tables=True)
-    meta = (doc.as_dict() if hasattr(doc, "as_dict") else dict(doc)) if doc is not None else {}
-    fields = normalise_fields(
-        {"title": meta.get("title"), "text": meta.get("text") or "", "published": meta.get("date"),
-         "url": meta.get("url") or url, "source": meta.get("sitename") or meta.get("hostname"),
-         "authors": [a for a in re.split(r";\s*", meta.get("author") or "") if a]}
-    )  # fmt: skip
+    page = page_fields(data, url)
+    if isinstance(page, str):
+        return InputError(origin, page)
+    fields = normalise_fields(page)
     title, text = fields.get("title", ""), fields.setdefault("text", "")
     if title and text.startswith(title + "\n"):  # the page repeats its headline atop the text
         fields["text"] = text[len(title) + 1 :].lstrip()
     return RawRecord(fields, origin)
 
 
-def _feed(data: bytes, origin: str, max_bytes: int) -> Iterator[Item]:
-    import feedparser
-
-    parsed = feedparser.parse(data)
-    if not parsed.entries:
-        problem = parsed.get("bozo_exception") if parsed.get("bozo") else None
-        yield InputError(origin, f"not a valid RSS/Atom feed ({problem})" if problem else "feed has no entries")
-        return
-    source = parsed.feed.get("title", "")
-    for i, entry in enumerate(parsed.entries):
-        body = entry["content"][0].get("value", "") if entry.get("content") else entry.get("summary", "")
-        # The date as written keeps the publisher's local day; feedparser's parse is UTC.
-        when = entry.get("published") or entry.get("updated")
-        if parse_date(when) is None and (parsed_when := entry.get("published_parsed") or entry.get("updated_parsed")):
-            when = "{:04d}-{:02d}-{:02d}T{:02d}:{:02d}:{:02d}Z".format(*parsed_when[:6])
-        fields = {"id": entry.get("id"), "title": html_to_text(entry.get("title", "")), "text": html_to_text(body),
-                  "published": when, "url": entry.get("link"), "source": source,
-                  "authors": [a.get("name", "") for a in entry.get("authors", [])]}  # fmt: skip
+def _feed(data: bytes, origin: str, max_bytes: int, url: str | None) -> Iterator[Item]:
+    entries, problem = feed_entries(data, url)
+    if problem:
+        yield InputError(origin, problem)
+    for i, fields in enumerate(entries):
         yield _record(fields, f"{origin}[#{i}]", max_bytes)
 
 
@@ -332,14 +362,16 @@ def _read_url(url: str, fetch: Fetch, max_bytes: int) -> Iterator[Item]:
         yield InputError(url, f"unreachable: {why or reason}")
         return
     ctype = content_type.split(";")[0].strip().lower()
+    encoding = sniff_encoding(body[:8192])
+    body = _recoded(body, encoding) if encoding else body
     head = body[:2048].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
     if len(body) > _MAX_FETCH:
         yield InputError(url, f"response is over {_MAX_FETCH / 1e6:.0f} MB")
     elif "json" in ctype or head.startswith((b"{", b"[")):
-        yield from _read_bytes(body, ".json", url, max_bytes)
+        yield from _read_bytes(body, ".json", url, max_bytes, url=url)
     elif any(k in ctype for k in ("rss", "atom")) or any(t in head for t in (b"<rss", b"<feed", b"<rdf")):
-        yield from _read_bytes(body, ".xml", url, max_bytes)
-    elif b"\0" in body[:8192] or not (ctype.startswith("text/") or "xml" in ctype or not ctype):
+        yield from _read_bytes(body, ".xml", url, max_bytes, url=url)
+    elif encoding is None or not (ctype.startswith("text/") or "xml" in ctype or not ctype):
         yield InputError(url, f"unsupported content type {ctype or 'binary'}: not a page, feed or JSON")
     else:
         yield from _read_bytes(body, ".html", url, max_bytes, url=url)

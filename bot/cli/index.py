@@ -15,8 +15,19 @@ from rich.progress import TextColumn
 from rich.table import Table
 
 from bot.answering.formatting import human_value
-from bot.cli._shared import DataDir, JsonFlag, QuietFlag, err, fail, load_settings, out, progress_bar, warn
-from ingest import IndexSettings, NewsbotError
+from bot.cli._shared import (
+    DataDir,
+    JsonFlag,
+    QuietFlag,
+    err,
+    fail,
+    load_settings,
+    out,
+    parse_date,
+    progress_bar,
+    warn,
+)
+from ingest import IndexSettings, NewsbotError, parse_field_map
 
 
 def ingest_command(
@@ -26,11 +37,25 @@ def ingest_command(
     data_dir: DataDir = None,
     as_json: JsonFlag = False,
     quiet: QuietFlag = False,
+    default_date: Annotated[
+        str | None,
+        typer.Option(
+            "--default-date",
+            metavar="DATE|today",
+            help="Date records that have no date, and none in their text, with this day (marked inferred).",
+        ),
+    ] = None,
+    fields: Annotated[
+        list[str] | None,
+        typer.Option("--field", metavar="FIELD=NAME", help="Read FIELD from the inputs' NAME, e.g. text=body_html."),
+    ] = None,
 ) -> None:
     """Read, clean, date, chunk and embed news articles into the index (idempotent)."""
     from ingest import open_with_embedder, run_ingest
 
     try:
+        undated = date.today() if default_date == "today" else parse_date(default_date, "--default-date")
+        field_map = parse_field_map(fields or [])
         settings = load_settings(data_dir)
         index, embedder = open_with_embedder(settings)
     except NewsbotError as exc:
@@ -58,6 +83,8 @@ def ingest_command(
                 progress=progress,
                 max_record_bytes=settings.max_record_bytes,
                 batch_size=settings.embedding_batch_size,
+                default_date=undated,
+                field_map=field_map,
             )
         except NewsbotError as exc:
             raise fail(exc) from None

@@ -99,3 +99,24 @@ def test_python_m_ingest_help_lists_every_command() -> None:
     )
     assert done.returncode == 0, done.stderr
     assert "--to-data-dir" in done.stdout and "Copy the index" in done.stdout
+
+
+def test_default_date_and_field_map_options(isolated_env: Path, tmp_path: Path) -> None:
+    records = tmp_path / "undated.jsonl"
+    records.write_text(
+        json.dumps({"id": "u1", "title": "Undated", "text": "No day is named in this story."})
+        + "\n"
+        + json.dumps(
+            {"id": "u2", "title": "Mapped", "body_html": "<p>Quay &amp; pier reopen.</p>", "published": "2024-02-03"}
+        )
+        + "\n"  # fmt: skip
+    )
+    assert _run("ingest", str(records), "--quiet").exit_code == 1  # u1: no date; u2: no text
+    result = _run("ingest", str(records), "--json", "--default-date", "2024-05-06", "--field", "text=body_html")
+    assert result.exit_code == 0, result.output
+    listed = {a["id"]: a for a in json.loads(_run("list", "--json").stdout)}
+    assert (listed["u1"]["published"], listed["u1"]["date_inferred"]) == ("2024-05-06", True)
+    assert (listed["u2"]["published"], listed["u2"]["date_inferred"]) == ("2024-02-03", False)
+    bad = _run("ingest", str(records), "--default-date", "someday")
+    assert bad.exit_code == 2 and "--default-date: not a date like" in bad.stderr
+    assert _run("ingest", str(records), "--field", "body=x").exit_code == 2

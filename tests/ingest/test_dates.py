@@ -105,3 +105,22 @@ def test_infer_published_takes_latest_date_not_in_the_future() -> None:
     assert infer_published(text, today=date(2024, 3, 10)) == date(2024, 3, 2)
     assert infer_published("No dates here at all.", today=date(2024, 3, 10)) is None
     assert infer_published("Tomorrow: March 11, 2024.", today=date(2024, 3, 10)) == date(2024, 3, 11)
+
+
+def test_infer_published_prefers_the_dateline_over_dates_in_the_body() -> None:
+    text = "WASHINGTON, March 3 (Reuters) - The fund, first proposed on Jan. 9, 2025, grew by March 1, 2025."
+    assert infer_published(text, today=date(2025, 6, 1)) == date(2025, 3, 3)
+    assert infer_published("LISBON, Dec. 30 - Ferries stopped.", today=date(2025, 1, 2)) == date(2024, 12, 30)
+    first_line = "Filed on May 2, 2024 from the harbor.\nA hearing of June 9, 2024 was moved."
+    assert infer_published(first_line, today=date(2024, 7, 1)) == date(2024, 5, 2)
+    body = "The council argued for hours about the library roof before the vote of May 2, 2024.\nJune 9, 2024 next."
+    assert infer_published(body, today=date(2024, 7, 1)) == date(2024, 6, 9)
+
+
+@pytest.mark.parametrize(
+    ("value", "day"),
+    [("Seg, 24 Set 2018 10:00:00 -0300", date(2018, 9, 24)), ("Mié, 5 Dic 2018 23:30:00 -0500", date(2018, 12, 5)),
+     ("24. September 2018", date(2018, 9, 24)), ("Seg, 24 Set 2018 23:30:00 -0300", date(2018, 9, 24))],
+)  # fmt: skip
+def test_parse_date_reads_other_languages_and_keeps_the_local_day(value: str, day: date) -> None:
+    assert parse_date(value) == day

@@ -124,7 +124,7 @@ def test_html_page_main_text_and_metadata() -> None:
     assert "harbor master reported no disruption" in f["text"]
     for junk in ("Skip to main content", "Most read", "Privacy policy", "track()", "font-family", "Sport"):
         assert junk not in f["text"]
-    assert f["published"] == "2024-03-18" and f["authors"] == ["Priya Nair"]
+    assert f["published"] == "2024-03-18T08:30:00Z" and f["authors"] == ["Priya Nair"]  # as the page states it
     assert f["source"] == "Coastline Courier" and f["url"] == "https://courier.example.org/news/tidal-trial"
 
 
