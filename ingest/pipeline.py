@@ -3,6 +3,7 @@ with encoding (the bottleneck) so the pipeline around the model costs almost not
 
 from __future__ import annotations
 
+import logging
 import queue
 import threading
 import time
@@ -15,14 +16,15 @@ import numpy as np
 from ingest.articles import content_hash, text_hash, to_article
 from ingest.chunking import chunk_article
 from ingest.embedding import Embedder
-from ingest.errors import InputError
-from ingest.models import RawRecord
+from ingest.errors import InputError, unexpected
+from ingest.models import Article, RawRecord
 from ingest.readers import read_inputs
 from ingest.snapshots import extract_snapshots
 from ingest.store import Index, PreparedArticle
 
 BATCH_CHUNKS = 256
 _WriteJob = tuple[list[PreparedArticle], list[str], np.ndarray]
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -80,10 +82,8 @@ class _Planner:
         if isinstance(item, InputError):
             self._fail(str(item))
             return None
-        try:
-            article = to_article(item, max_bytes=self.max_bytes)
-        except InputError as exc:
-            self._fail(str(exc))
+        article = self._article(item)
+        if article is None:
             return None
         digest = content_hash(article)
         if self.planned.get(article.id) == digest:  # the same record again (overlapping inputs): once
@@ -101,6 +101,9 @@ class _Planner:
             self.aliases.append((article.id, twin))
             self.report.duplicates += 1
             return None
+        prepared = self._prepare(article, digest, text_key)
+        if prepared is None:
+            return None
         self.seen_hashes[text_key] = article.id
         if article.url:
             self.seen_urls[article.url] = article.id
@@ -109,13 +112,29 @@ class _Planner:
         else:
             self.report.updated += 1
         self.planned[article.id] = digest
-        return PreparedArticle(
-            article,
-            digest,
-            text_key,
-            chunk_article(article.id, article.text, digest),
-            extract_snapshots(article.text, article.id, article.published),
-        )
+        return prepared
+
+    def _article(self, item: RawRecord) -> Article | None:
+        """The record as an article, or None after reporting why it cannot be one."""
+        try:
+            return to_article(item, max_bytes=self.max_bytes)
+        except InputError as exc:
+            self._fail(str(exc))
+        except Exception as exc:  # one record no step foresaw must not cost the others
+            log.debug("unexpected failure reading %s", item.origin, exc_info=True)
+            self._fail(str(InputError(item.origin, unexpected(exc))))
+        return None
+
+    def _prepare(self, article: Article, digest: str, text_key: str) -> PreparedArticle | None:
+        """Chunks and snapshots of an article, or None after reporting why they cannot be made."""
+        try:
+            chunks = chunk_article(article.id, article.text, digest)
+            snapshots = extract_snapshots(article.text, article.id, article.published)
+        except Exception as exc:  # one record no step foresaw must not cost the others
+            log.debug("unexpected failure preparing %s", article.origin, exc_info=True)
+            self._fail(str(InputError(article.origin, unexpected(exc))))
+            return None
+        return PreparedArticle(article, digest, text_key, chunks, snapshots)
 
     def _fail(self, message: str) -> None:
         self.report.failed += 1

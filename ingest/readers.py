@@ -8,6 +8,7 @@ import gzip
 import http.client
 import io
 import json
+import logging
 import os
 import re
 import sys
@@ -20,7 +21,7 @@ from typing import Any, TextIO
 
 from ingest.clean import html_to_text
 from ingest.dates import parse_date
-from ingest.errors import InputError
+from ingest.errors import InputError, unexpected
 from ingest.models import RawRecord
 
 Item = RawRecord | InputError
@@ -39,6 +40,8 @@ _FIELDS = {
 _MAX_FETCH = 50_000_000
 _TITLE_MARK = re.compile(r"^(?:#{1,6}\s+|[-*+•>]\s+|\d+[.)]\s+)+")
 _JSON_TYPES = {list: "an array", str: "a string", int: "a number", float: "a number", bool: "a boolean"}
+_TOO_DEEP = "JSON is nested too deeply to read"
+log = logging.getLogger(__name__)
 
 
 def normalise_fields(d: Mapping[str, Any]) -> dict[str, Any]:
@@ -71,9 +74,9 @@ def read_inputs(
         if item == "-":
             stream = stdin if stdin is not None else sys.stdin
             source = getattr(stream, "buffer", None) or stream
-            yield from _jsonl(source, "<stdin>", max_record_bytes)
+            yield from _guarded(_jsonl(source, "<stdin>", max_record_bytes), "<stdin>")
         elif item.startswith(("http://", "https://")):
-            yield from _read_url(item, fetch or _urlopen, max_record_bytes)
+            yield from _guarded(_read_url(item, fetch or _urlopen, max_record_bytes), item)
         elif os.path.isdir(item) or (any(c in item for c in "*?[") and not os.path.lexists(item)):
             yield from _read_many(item, max_record_bytes)
         elif not os.path.lexists(item):
@@ -81,7 +84,17 @@ def read_inputs(
         elif _kind(item) is None:
             yield InputError(item, f"unsupported file type; expected one of {', '.join(EXTENSIONS)}")
         else:
-            yield from _read_file(item, max_record_bytes)
+            yield from _guarded(_read_file(item, max_record_bytes), item)
+
+
+def _guarded(items: Iterator[Item], origin: str) -> Iterator[Item]:
+    """``items``; a failure no reader foresaw ends them with one InputError naming ``origin``, and the
+    run goes on with the next input (what was read before it is kept)."""
+    try:
+        yield from items
+    except Exception as exc:
+        log.debug("unexpected failure reading %s", origin, exc_info=True)
+        yield InputError(origin, unexpected(exc))
 
 
 def estimate_records(inputs: Sequence[str]) -> int | None:
@@ -128,7 +141,7 @@ def _read_many(pattern: str, max_bytes: int) -> Iterator[Item]:
         yield InputError(pattern, "no readable files in this folder" if os.path.isdir(pattern)
                          else "no readable files match" if matches else "no files match this pattern")  # fmt: skip
     for path in paths:
-        yield from _read_file(path, max_bytes)
+        yield from _guarded(_read_file(path, max_bytes), path)
 
 
 def _read_file(path: str, max_bytes: int) -> Iterator[Item]:
@@ -178,6 +191,14 @@ def _decode(data: bytes, origin: str) -> str | InputError:
 
 def _record(value: Any, origin: str, max_bytes: int) -> Item:
     """A RawRecord from a JSON object (or a dict built by a reader), or why it cannot be one."""
+    try:
+        return _checked_record(value, origin, max_bytes)
+    except Exception as exc:  # e.g. a field nested too deeply to turn into text
+        log.debug("unexpected failure reading %s", origin, exc_info=True)
+        return InputError(origin, unexpected(exc))
+
+
+def _checked_record(value: Any, origin: str, max_bytes: int) -> Item:
     if not isinstance(value, dict):
         return InputError(origin, f"JSON value is {_JSON_TYPES.get(type(value), 'null')}, not an object")
     fields = normalise_fields(value)
@@ -223,6 +244,9 @@ def _jsonl(stream: Any, origin: str, max_bytes: int) -> Iterator[Item]:
             except json.JSONDecodeError as exc:
                 yield InputError(here, f"malformed JSON: {exc.msg} at column {exc.colno}")
                 continue
+            except RecursionError:
+                yield InputError(here, _TOO_DEEP)
+                continue
             yield _record(value, here, max_bytes)
     except (EOFError, zlib.error, gzip.BadGzipFile, UnicodeDecodeError) as exc:
         yield InputError(origin, f"stream is corrupt or truncated after line {lineno}: {exc}")
@@ -236,6 +260,9 @@ def _json_document(text: str, origin: str, max_bytes: int) -> Iterator[Item]:
             yield from _jsonl(io.StringIO(text), origin, max_bytes)
         else:
             yield InputError(origin, f"malformed JSON: {exc.msg} at line {exc.lineno} column {exc.colno}")
+        return
+    except RecursionError:
+        yield InputError(origin, _TOO_DEEP)
         return
     if isinstance(value, dict) and isinstance(value.get("articles"), list):
         value = value["articles"]

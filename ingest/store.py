@@ -33,10 +33,10 @@ import numpy as np
 from ingest.catalog import Catalog, ChunkRecord, Coverage, SnapshotRow
 from ingest.database import Database, connect
 from ingest.embedding import INT8_SUFFIX, Embedder, load_embedder, onnx_available
-from ingest.errors import ConfigError, NewsbotError
+from ingest.errors import ConfigError, NewsbotError, one_line
 from ingest.models import Article, Chunk, Snapshot
 from ingest.settings import IndexSettings
-from ingest.vectors import ChromaVectors, date_ordinal, one_line
+from ingest.vectors import ChromaVectors, date_ordinal
 
 DATABASE_FILE = "newsbot.sqlite"  # the SQLite catalog inside the data dir
 log = logging.getLogger(__name__)

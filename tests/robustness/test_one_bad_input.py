@@ -1,0 +1,119 @@
+"""One bad record or file never costs the others: it becomes one line naming it and why, the run goes on,
+and whatever was stored before stays stored."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+import ingest.pipeline
+import ingest.readers
+from bot.settings import Settings
+from ingest.pipeline import IngestReport, run_ingest
+from ingest.store import Index, open_index
+from tests.support.fake_embedder import HashingEmbedder
+
+DEEP = "[" * 200_000
+
+
+def _story(key: str, words: str) -> dict[str, str]:
+    return {
+        "id": key,
+        "title": f"{words.title()} report",
+        "published": "2025-05-20",
+        "text": f"The {words} committee met on Tuesday in Brackenford and agreed on a plan for the {words}.",
+    }
+
+
+def _jsonl(path: Path, *lines: str) -> Path:
+    path.write_text("".join(line + "\n" for line in lines), encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def index(tmp_path: Path, hashing_embedder: HashingEmbedder) -> Iterator[Index]:
+    idx = open_index(Settings(data_dir=tmp_path / "data"), model=hashing_embedder.name, dim=hashing_embedder.dim)
+    yield idx
+    idx.close()
+
+
+def _ingest(index: Index, embedder: HashingEmbedder, *paths: Path | str) -> IngestReport:
+    return run_ingest([str(p) for p in paths], index, embedder)
+
+
+def _stored(index: Index) -> dict[str, str]:
+    return {r["id"]: r["status"] for r in index.db.execute("SELECT id, status FROM articles")}
+
+
+def test_deeply_nested_json_is_one_line_and_the_records_around_it_are_stored(
+    tmp_path: Path, index: Index, hashing_embedder: HashingEmbedder
+) -> None:
+    folder = tmp_path / "in"
+    folder.mkdir()
+    lines = _jsonl(
+        folder / "a.jsonl", json.dumps(_story("ferry", "ferry")), DEEP, json.dumps(_story("bridge", "bridge"))
+    )
+    deep = folder / "b.json"
+    deep.write_text(DEEP, encoding="utf-8")
+    (folder / "c.json").write_text(json.dumps(_story("harbor", "harbor")), encoding="utf-8")
+
+    report = _ingest(index, hashing_embedder, folder)
+
+    assert report.errors == [
+        f"{lines}:2: JSON is nested too deeply to read",
+        f"{deep}: JSON is nested too deeply to read",
+    ]
+    assert (report.new, report.failed) == (3, 2)
+    assert _stored(index) == {"ferry": "ready", "bridge": "ready", "harbor": "ready"}
+    assert not any(index.check().values())
+
+
+def test_an_unforeseen_failure_in_one_file_is_one_line_and_the_next_file_is_read(
+    tmp_path: Path, index: Index, hashing_embedder: HashingEmbedder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    first = _jsonl(tmp_path / "first.jsonl", json.dumps(_story("ferry", "ferry")))
+    assert _ingest(index, hashing_embedder, first).new == 1
+    cursed = tmp_path / "cursed.txt"
+    cursed.write_text("A cursed page\nIt breaks the reader in a way nobody foresaw.", encoding="utf-8")
+    (tmp_path / "fine.md").write_text("---\npublished: 2025-05-21\n---\n# Fine notes\nThe market opens.\n")
+    later = _jsonl(tmp_path / "later.jsonl", json.dumps(_story("bridge", "bridge")))
+    real = ingest.readers._text_file
+
+    def text_file(text: str) -> dict[str, object]:
+        if "cursed" in text:
+            raise RuntimeError("the reader\nbroke")
+        return real(text)
+
+    monkeypatch.setattr(ingest.readers, "_text_file", text_file)
+    report = _ingest(index, hashing_embedder, cursed, tmp_path / "fine.md", later)
+
+    assert report.errors == [f"{cursed}: could not be read (RuntimeError: the reader broke)"]
+    assert (report.new, report.failed) == (2, 1)
+    assert set(_stored(index)) == {"ferry", "bridge", f"{_id_of(index, 'Fine notes')}"}
+    assert all(status == "ready" for status in _stored(index).values())
+
+
+def test_an_unforeseen_failure_in_one_record_is_one_line_naming_the_record(
+    tmp_path: Path, index: Index, hashing_embedder: HashingEmbedder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = _jsonl(tmp_path / "mixed.jsonl", *(json.dumps(_story(k, k)) for k in ("ferry", "bridge", "harbor")))
+    real = ingest.pipeline.chunk_article
+
+    def chunk_article(article_id: str, text: str, digest: str):  # type: ignore[no-untyped-def]
+        if article_id == "bridge":
+            raise ValueError("no chunks for you")
+        return real(article_id, text, digest)
+
+    monkeypatch.setattr(ingest.pipeline, "chunk_article", chunk_article)
+    report = _ingest(index, hashing_embedder, path)
+
+    assert report.errors == [f"{path}:2: could not be read (ValueError: no chunks for you)"]
+    assert (report.new, report.failed) == (2, 1)
+    assert _stored(index) == {"ferry": "ready", "harbor": "ready"}
+
+
+def _id_of(index: Index, title: str) -> str:
+    return str(index.db.execute("SELECT id FROM articles WHERE title = ?", (title,)).fetchone()[0])
