@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import csv
-import glob
 import gzip
 import http.client
 import io
@@ -23,6 +22,7 @@ from ingest.clean import html_to_text
 from ingest.dates import parse_date
 from ingest.errors import InputError, unexpected
 from ingest.models import RawRecord
+from ingest.paths import files_in, glob_files, has_magic
 
 Item = RawRecord | InputError
 Fetch = Callable[[str], tuple[bytes, str]]
@@ -77,7 +77,7 @@ def read_inputs(
             yield from _guarded(_jsonl(source, "<stdin>", max_record_bytes), "<stdin>")
         elif item.startswith(("http://", "https://")):
             yield from _guarded(_read_url(item, fetch or _urlopen, max_record_bytes), item)
-        elif os.path.isdir(item) or (any(c in item for c in "*?[") and not os.path.lexists(item)):
+        elif os.path.isdir(item) or (has_magic(item) and not os.path.lexists(item)):
             yield from _read_many(item, max_record_bytes)
         elif not os.path.lexists(item):
             yield InputError(item, "no such file or directory")
@@ -104,8 +104,7 @@ def estimate_records(inputs: Sequence[str]) -> int | None:
     for item in inputs:
         if item == "-" or item.startswith(("http://", "https://")):
             return None
-        matches = [item] if os.path.lexists(item) else sorted(glob.glob(item, recursive=True))
-        for path in (p for m in matches for p in (_walk(m) if os.path.isdir(m) else [m])):
+        for path in _paths(item):
             kind = _kind(path)
             if kind in (".jsonl", ".ndjson", ".jsonl.gz"):
                 try:
@@ -125,23 +124,36 @@ def _kind(path: str) -> str | None:
     return next((ext for ext in EXTENSIONS if name.endswith(ext)), None)
 
 
-def _walk(folder: str) -> Iterator[str]:
-    for root, dirs, files in os.walk(folder):
-        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-        for name in sorted(files):
-            if not name.startswith(".") and _kind(name):
-                yield os.path.join(root, name)
+def _wanted(name: str) -> bool:
+    return _kind(name) is not None
+
+
+def _found(pattern: str) -> tuple[list[str | InputError], bool]:
+    """The files a folder or glob names (and links skipped), and whether it matched anything."""
+    if os.path.isdir(pattern):
+        return list(files_in(pattern, _wanted)), True
+    return glob_files(pattern, _wanted)
+
+
+def _paths(item: str) -> list[str]:
+    """The files one input names, for counting: itself, or those of a folder or glob."""
+    if os.path.lexists(item) and not os.path.isdir(item):
+        return [item]
+    return [p for p in _found(item)[0] if isinstance(p, str)]
 
 
 def _read_many(pattern: str, max_bytes: int) -> Iterator[Item]:
-    """A folder or a glob: every readable file in it, sorted; hidden and unknown files skipped."""
-    matches = [pattern] if os.path.isdir(pattern) else sorted(glob.glob(pattern, recursive=True))
-    paths = list(dict.fromkeys(p for m in matches for p in (_walk(m) if os.path.isdir(m) else [m] if _kind(m) else [])))
-    if not paths:
+    """A folder or a glob: every readable file in it, sorted; hidden and unknown files skipped, symlinked
+    folders not entered, links out of the folder reported."""
+    found, matched = _found(pattern)
+    if not any(isinstance(p, str) for p in found):
         yield InputError(pattern, "no readable files in this folder" if os.path.isdir(pattern)
-                         else "no readable files match" if matches else "no files match this pattern")  # fmt: skip
-    for path in paths:
-        yield from _guarded(_read_file(path, max_bytes), path)
+                         else "no readable files match" if matched else "no files match this pattern")  # fmt: skip
+    for path in found:
+        if isinstance(path, InputError):
+            yield path
+        else:
+            yield from _guarded(_read_file(path, max_bytes), path)
 
 
 def _read_file(path: str, max_bytes: int) -> Iterator[Item]:

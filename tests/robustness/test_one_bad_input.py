@@ -4,6 +4,7 @@ and whatever was stored before stays stored."""
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -117,3 +118,36 @@ def test_an_unforeseen_failure_in_one_record_is_one_line_naming_the_record(
 
 def _id_of(index: Index, title: str) -> str:
     return str(index.db.execute("SELECT id FROM articles WHERE title = ?", (title,)).fetchone()[0])
+
+
+def _linked_tree(tmp_path: Path) -> Path:
+    """links/ holding a story, two symlinked folder loops, and a link to a file outside it."""
+    links = tmp_path / "links"
+    (links / "sub").mkdir(parents=True)
+    _jsonl(links / "sub" / "a.jsonl", json.dumps(_story("ferry", "ferry")))
+    (links / "loop").symlink_to("..")
+    (links / "sub" / "again").symlink_to("../..")
+    outside = tmp_path / "outside.txt"
+    outside.write_text("Outside notes\nNot part of the folder.", encoding="utf-8")
+    (links / "host.txt").symlink_to(outside)
+    (links / "sub" / "story.keep").write_text("---\npublished: 2025-05-21\n---\n# Tide tables\nPrinted again.\n")
+    (links / "sub" / "inside.md").symlink_to("story.keep")  # a link that stays inside the folder is read
+    return links
+
+
+def test_symlinked_folder_loops_are_not_followed_and_links_out_of_the_folder_are_one_line(
+    tmp_path: Path, index: Index, hashing_embedder: HashingEmbedder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    links = _linked_tree(tmp_path)
+    monkeypatch.chdir(tmp_path)
+    started = time.perf_counter()
+    from ingest.readers import estimate_records, read_inputs
+
+    found = [getattr(i, "origin", "") + " | " + getattr(i, "reason", "") for i in read_inputs(["links/**/*.jsonl"])]
+    assert found == ["links/sub/a.jsonl:1 | "]
+    assert estimate_records(["links/**/*.jsonl", "links"]) == 3  # two JSON lines, one markdown page
+    report = _ingest(index, hashing_embedder, links)
+    assert time.perf_counter() - started < 10
+    assert report.errors == [f"{links}/host.txt: symbolic link leaves the folder {links} (not followed)"]
+    assert (report.new, report.duplicates, report.failed) == (2, 0, 1), report.as_dict()
+    assert "ferry" in _stored(index) and _id_of(index, "Tide tables") in _stored(index)
