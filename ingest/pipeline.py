@@ -223,7 +223,7 @@ def run_ingest(
     # run that finishes it must leave it unchanged for the next run.
     redo = set(index.pending_ids())
     planner = _Planner(index, report, on_error, max_record_bytes, redo, progress=progress)
-    reader = read_inputs(list(inputs), stdin=stdin)
+    reader = read_inputs(list(inputs), stdin=stdin, max_record_bytes=max_record_bytes)
     batches = _in_thread(_batches(planner.plan(item) for item in reader), maxsize=4)
 
     writes: queue.Queue[_WriteJob | object] = queue.Queue(maxsize=2)

@@ -44,6 +44,16 @@ _TOO_DEEP = "JSON is nested too deeply to read"
 log = logging.getLogger(__name__)
 
 
+def input_limit(max_record_bytes: int) -> int:
+    """The most bytes read at once for one input: a JSON line, or a whole .json/.csv/.html/feed/text file
+    (a record's text limit twice over, for JSON escapes, plus room for the other fields)."""
+    return 2 * max_record_bytes + 65536
+
+
+def _mb(size: int) -> str:
+    return f"{size / 1e6:.1f} MB" if size >= 1e6 else f"{size / 1e3:.1f} KB"
+
+
 def normalise_fields(d: Mapping[str, Any]) -> dict[str, Any]:
     """Canonical keys (id, title, text, published, url, source, authors); absent stay absent, unknown go."""
     lowered = {k.lower(): v for k, v in d.items() if isinstance(k, str)}
@@ -167,13 +177,29 @@ def _read_file(path: str, max_bytes: int) -> Iterator[Item]:
                 f.seek(0)
                 yield from _jsonl(f, path, max_bytes)
             else:
-                yield from _read_bytes(head + f.read(), kind, path, max_bytes)
+                data = _whole(f, head, path, max_bytes)
+                yield from [data] if isinstance(data, InputError) else _read_bytes(data, kind, path, max_bytes)
     except PermissionError:
         yield InputError(path, "permission denied")
     except (gzip.BadGzipFile, EOFError, zlib.error) as exc:
         yield InputError(path, f"not a readable gzip file ({exc or 'truncated'})")
     except OSError as exc:
         yield InputError(path, exc.strerror or str(exc))
+
+
+def _whole(f: Any, head: bytes, path: str, max_bytes: int) -> bytes | InputError:
+    """The rest of a whole-file format after ``head``, or why not: over the limit (not read into memory)."""
+    limit = input_limit(max_bytes)
+    try:
+        size = os.fstat(f.fileno()).st_size
+    except (OSError, AttributeError, io.UnsupportedOperation):
+        size = 0
+    data = head + f.read(max(0, limit + 1 - len(head))) if size <= limit else b""
+    if size > limit or len(data) > limit:
+        shown = f"{_mb(size)}, over" if size > limit else "over"
+        return InputError(path, f"file is {shown} the {_mb(limit)} limit for a whole file "
+                                "(NEWSBOT_MAX_RECORD_BYTES; JSON lines have no file limit)")  # fmt: skip
+    return data
 
 
 def _read_bytes(data: bytes, kind: str, origin: str, max_bytes: int, url: str | None = None) -> Iterator[Item]:
@@ -235,7 +261,7 @@ def _lines(stream: Any, limit: int) -> Iterator[bytes | str | int]:
 
 def _jsonl(stream: Any, origin: str, max_bytes: int) -> Iterator[Item]:
     offset, lineno = 0, 0
-    lines = _lines(stream, 2 * max_bytes + 65536)
+    lines = _lines(stream, input_limit(max_bytes))
     try:
         for lineno, raw in enumerate(lines, 1):  # noqa: B007
             here, start = f"{origin}:{lineno}", offset
@@ -288,13 +314,24 @@ def _json_document(text: str, origin: str, max_bytes: int) -> Iterator[Item]:
 
 
 def _csv(text: str, origin: str, max_bytes: int) -> Iterator[Item]:
-    csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
-    try:
-        for i, row in enumerate(csv.DictReader(io.StringIO(text, newline=""))):
+    csv.field_size_limit(max_bytes)  # a field over one record's limit could never be stored
+    rows = csv.DictReader(io.StringIO(text, newline=""))
+    i = 0
+    while True:
+        here = f"{origin}[#{i}]"
+        try:
+            row = next(rows)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            if "field limit" not in str(exc):
+                yield InputError(origin, f"malformed CSV: {exc}")
+                return
+            yield InputError(here, f"a field is over the {_mb(max_bytes)} limit (NEWSBOT_MAX_RECORD_BYTES)")
+        else:
             if any(v for k, v in row.items() if k is not None):
-                yield _record(row, f"{origin}[#{i}]", max_bytes)
-    except csv.Error as exc:
-        yield InputError(origin, f"malformed CSV: {exc}")
+                yield _record(row, here, max_bytes)
+        i += 1
 
 
 def _text_file(text: str) -> dict[str, Any]:

@@ -14,6 +14,7 @@ import ingest.pipeline
 import ingest.readers
 from bot.settings import Settings
 from ingest.pipeline import IngestReport, run_ingest
+from ingest.readers import input_limit
 from ingest.store import Index, open_index
 from tests.support.fake_embedder import HashingEmbedder
 
@@ -151,3 +152,39 @@ def test_symlinked_folder_loops_are_not_followed_and_links_out_of_the_folder_are
     assert report.errors == [f"{links}/host.txt: symbolic link leaves the folder {links} (not followed)"]
     assert (report.new, report.duplicates, report.failed) == (2, 0, 1), report.as_dict()
     assert "ferry" in _stored(index) and _id_of(index, "Tide tables") in _stored(index)
+
+
+def test_whole_files_and_csv_fields_over_the_limit_are_one_line_each(
+    tmp_path: Path, index: Index, hashing_embedder: HashingEmbedder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("NEWSBOT_MAX_RECORD_BYTES", "1000")
+    settings = Settings.from_env()
+    assert (settings.max_record_bytes, input_limit(settings.max_record_bytes)) == (1000, 67_536)
+    filler = "The tide came in. " * 5000  # 90 KB: over the 67.5 KB limit for a whole file
+    big = {
+        "big.json": json.dumps([_story("j", "jetty") | {"text": filler}]),
+        "big.csv": "id,title,published,text\nc,Canal,2025-05-20," + filler + "\n",
+        "big.html": f"<html><body><p>{filler}</p></body></html>",
+        "big.xml": f"<rss><channel><item><title>T</title><description>{filler}</description></item></channel></rss>",
+        "big.txt": "Tides\n" + filler,
+    }
+    for name, content in big.items():
+        (tmp_path / name).write_text(content, encoding="utf-8")
+    rows = tmp_path / "rows.csv"
+    rows.write_text(
+        "id,title,published,text\n"
+        "r1,Ferry timetable,2025-05-20,The ferry runs hourly from Monday.\n"
+        "r2,Long,2025-05-20," + "x" * 1500 + "\n"
+        "r3,Bridge works,2025-05-20,The bridge closes for repairs in June.\n",
+        encoding="utf-8",
+    )
+    report = run_ingest(
+        [str(tmp_path / n) for n in big] + [str(rows)], index, hashing_embedder,
+        max_record_bytes=settings.max_record_bytes,
+    )  # fmt: skip
+    assert report.errors == [
+        *(f"{tmp_path / n}: file is {(tmp_path / n).stat().st_size / 1e3:.1f} KB, over the 67.5 KB limit for a whole file (NEWSBOT_MAX_RECORD_BYTES; "
+          "JSON lines have no file limit)" for n in big),
+        f"{rows}[#1]: a field is over the 1.0 KB limit (NEWSBOT_MAX_RECORD_BYTES)",
+    ]  # fmt: skip
+    assert _stored(index) == {"r1": "ready", "r3": "ready"}
