@@ -17,8 +17,9 @@ from ingest.articles import content_hash, text_hash, to_article
 from ingest.chunking import chunk_article
 from ingest.embedding import Embedder
 from ingest.errors import InputError, unexpected
+from ingest.fetch import Fetcher
 from ingest.models import Article, RawRecord
-from ingest.readers import read_inputs
+from ingest.readers import input_limit, read_inputs
 from ingest.snapshots import extract_snapshots
 from ingest.store import Index, PreparedArticle
 
@@ -214,8 +215,11 @@ def run_ingest(
     progress: ProgressCallback | None = None,
     max_record_bytes: int = 5_000_000,
     batch_size: int = 16,
+    fetch_timeout: float = 30.0,
+    fetch_run_timeout: float = 600.0,
 ) -> IngestReport:
-    """Ingest every article in ``inputs``; bad records are reported, the rest stored."""
+    """Ingest every article in ``inputs``; bad records are reported, the rest stored. URLs get
+    ``fetch_timeout`` seconds each for their whole response, and ``fetch_run_timeout`` all together."""
     report = IngestReport()
     started = time.perf_counter()
     # Interrupted by a crash (or being written by another run right now): the planner redoes every
@@ -223,7 +227,8 @@ def run_ingest(
     # run that finishes it must leave it unchanged for the next run.
     redo = set(index.pending_ids())
     planner = _Planner(index, report, on_error, max_record_bytes, redo, progress=progress)
-    reader = read_inputs(list(inputs), stdin=stdin, max_record_bytes=max_record_bytes)
+    fetch = Fetcher(deadline_s=fetch_timeout, run_deadline_s=fetch_run_timeout, max_bytes=input_limit(max_record_bytes))
+    reader = read_inputs(list(inputs), stdin=stdin, fetch=fetch, max_record_bytes=max_record_bytes)
     batches = _in_thread(_batches(planner.plan(item) for item in reader), maxsize=4)
 
     writes: queue.Queue[_WriteJob | object] = queue.Queue(maxsize=2)

@@ -12,7 +12,6 @@ import os
 import re
 import sys
 import urllib.error
-import urllib.request
 import zlib
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from functools import partial
@@ -21,6 +20,7 @@ from typing import Any, TextIO
 from ingest.clean import html_to_text
 from ingest.dates import parse_date
 from ingest.errors import InputError, unexpected
+from ingest.fetch import Fetcher, is_url
 from ingest.models import RawRecord
 from ingest.paths import files_in, glob_files, has_magic
 
@@ -37,7 +37,6 @@ _FIELDS = {
     "url": ("url", "link"), "source": ("source", "publisher"), "authors": ("authors", "author"),
 }
 # fmt: on
-_MAX_FETCH = 50_000_000
 _TITLE_MARK = re.compile(r"^(?:#{1,6}\s+|[-*+•>]\s+|\d+[.)]\s+)+")
 _JSON_TYPES = {list: "an array", str: "a string", int: "a number", float: "a number", bool: "a boolean"}
 _TOO_DEEP = "JSON is nested too deeply to read"
@@ -85,8 +84,9 @@ def read_inputs(
             stream = stdin if stdin is not None else sys.stdin
             source = getattr(stream, "buffer", None) or stream
             yield from _guarded(_jsonl(source, "<stdin>", max_record_bytes), "<stdin>")
-        elif item.startswith(("http://", "https://")):
-            yield from _guarded(_read_url(item, fetch or _urlopen, max_record_bytes), item)
+        elif is_url(item):
+            fetch = fetch or Fetcher(max_bytes=input_limit(max_record_bytes))  # one per run: its deadline
+            yield from _guarded(_read_url(item, fetch, max_record_bytes), item)
         elif os.path.isdir(item) or (has_magic(item) and not os.path.lexists(item)):
             yield from _read_many(item, max_record_bytes)
         elif not os.path.lexists(item):
@@ -112,7 +112,7 @@ def estimate_records(inputs: Sequence[str]) -> int | None:
     progress bar's ETA; None when it cannot be known up front (stdin, URLs, JSON arrays, feeds)."""
     total = 0
     for item in inputs:
-        if item == "-" or item.startswith(("http://", "https://")):
+        if item == "-" or is_url(item):
             return None
         for path in _paths(item):
             kind = _kind(path)
@@ -390,27 +390,23 @@ def _feed(data: bytes, origin: str, max_bytes: int) -> Iterator[Item]:
         yield _record(fields, f"{origin}[#{i}]", max_bytes)
 
 
-def _urlopen(url: str) -> tuple[bytes, str]:
-    request = urllib.request.Request(url, headers={"User-Agent": "newsbot"})
-    with urllib.request.urlopen(request, timeout=20) as response:
-        return response.read(_MAX_FETCH + 1), response.headers.get("Content-Type", "")
-
-
 def _read_url(url: str, fetch: Fetch, max_bytes: int) -> Iterator[Item]:
     try:
         body, content_type = fetch(url)
+    except InputError as exc:  # a deadline, a refused redirect
+        yield exc
+        return
     except urllib.error.HTTPError as exc:
         yield InputError(url, f"HTTP {exc.code} {exc.reason}")
         return
     except (urllib.error.URLError, http.client.HTTPException, OSError, ValueError) as exc:
         reason = getattr(exc, "reason", None) or exc
-        why = "timed out after 20 s" if isinstance(reason, TimeoutError) else getattr(reason, "strerror", None)
-        yield InputError(url, f"unreachable: {why or reason}")
+        yield InputError(url, f"unreachable: {getattr(reason, 'strerror', None) or reason}")
         return
     ctype = content_type.split(";")[0].strip().lower()
     head = body[:2048].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
-    if len(body) > _MAX_FETCH:
-        yield InputError(url, f"response is over {_MAX_FETCH / 1e6:.0f} MB")
+    if len(body) > input_limit(max_bytes):
+        yield InputError(url, f"response is over the {_mb(input_limit(max_bytes))} limit (NEWSBOT_MAX_RECORD_BYTES)")
     elif "json" in ctype or head.startswith((b"{", b"[")):
         yield from _read_bytes(body, ".json", url, max_bytes)
     elif any(k in ctype for k in ("rss", "atom")) or any(t in head for t in (b"<rss", b"<feed", b"<rdf")):

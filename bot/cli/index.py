@@ -58,6 +58,8 @@ def ingest_command(
                 progress=progress,
                 max_record_bytes=settings.max_record_bytes,
                 batch_size=settings.embedding_batch_size,
+                fetch_timeout=settings.fetch_timeout,
+                fetch_run_timeout=settings.fetch_run_timeout,
             )
         except NewsbotError as exc:
             raise fail(exc) from None
