@@ -16,7 +16,7 @@ import numpy as np
 from ingest.articles import content_hash, text_hash, to_article
 from ingest.chunking import chunk_article
 from ingest.embedding import Embedder
-from ingest.errors import InputError, unexpected
+from ingest.errors import IndexUnavailable, InputError, unexpected
 from ingest.fetch import Fetcher
 from ingest.models import Article, RawRecord
 from ingest.readers import input_limit, read_inputs
@@ -36,6 +36,7 @@ class IngestReport:
     updated: int = 0
     unchanged: int = 0
     duplicates: int = 0
+    reembedded: int = 0  # unchanged, but their vectors were missing
     failed: int = 0
     chunks: int = 0
     tokens: int = 0
@@ -48,6 +49,7 @@ class IngestReport:
             "updated": self.updated,
             "unchanged": self.unchanged,
             "duplicates": self.duplicates,
+            "reembedded": self.reembedded,
             "failed": self.failed,
             "chunks": self.chunks,
             "tokens": self.tokens,
@@ -69,6 +71,7 @@ class _Planner:
     on_error: Callable[[str], None]
     max_bytes: int
     redo: set[str]
+    missing_vectors: set[str]
     seen_hashes: dict[str, str] = field(default_factory=dict)
     seen_urls: dict[str, str] = field(default_factory=dict)
     aliases: list[tuple[str, str]] = field(default_factory=list)  # written once their articles are
@@ -92,7 +95,8 @@ class _Planner:
             return None
         text_key = text_hash(article.text)
         existing = self.index.existing(article.id)
-        if existing is not None and existing["content_hash"] == digest and existing["status"] == "ready":
+        unchanged = existing is not None and existing["content_hash"] == digest and existing["status"] == "ready"
+        if unchanged and article.id not in self.missing_vectors:
             self.report.unchanged += 1
             return None
         twin = self.seen_hashes.get(text_key) or (self.seen_urls.get(article.url) if article.url else None)
@@ -108,7 +112,9 @@ class _Planner:
         self.seen_hashes[text_key] = article.id
         if article.url:
             self.seen_urls[article.url] = article.id
-        if existing is None or article.id in self.redo:
+        if unchanged:
+            self.report.reembedded += 1
+        elif existing is None or article.id in self.redo:
             self.report.new += 1
         else:
             self.report.updated += 1
@@ -226,7 +232,11 @@ def run_ingest(
     # article that is not 'ready', whatever its hash; its stored hash is left alone, as a concurrent
     # run that finishes it must leave it unchanged for the next run.
     redo = set(index.pending_ids())
-    planner = _Planner(index, report, on_error, max_record_bytes, redo, progress=progress)
+    try:  # e.g. the Chroma folder was lost: unchanged articles are embedded again
+        missing = index.articles_missing_vectors(quick=True)
+    except IndexUnavailable:  # a Chroma server down: the first write says so, as it always did
+        missing = set()
+    planner = _Planner(index, report, on_error, max_record_bytes, redo, missing, progress=progress)
     fetch = Fetcher(deadline_s=fetch_timeout, run_deadline_s=fetch_run_timeout, max_bytes=input_limit(max_record_bytes))
     reader = read_inputs(list(inputs), stdin=stdin, fetch=fetch, max_record_bytes=max_record_bytes)
     batches = _in_thread(_batches(planner.plan(item) for item in reader), maxsize=4)
