@@ -14,6 +14,7 @@ from ingest.embedding import Embedder
 from ingest.errors import ConfigError, IndexUnavailable, InputError, NewsbotError
 from ingest.pipeline import IngestReport, run_ingest
 from ingest.readers import estimate_records, parse_field_map
+from ingest.repair import repair_vectors
 from ingest.sentences import sentence_spans, split_sentences
 from ingest.settings import (
     IndexSettings,
@@ -26,7 +27,7 @@ from ingest.settings import (
     secret_values,
 )
 from ingest.snapshots import canonical_asset, find_assets
-from ingest.store import Index, open_catalog, open_index, open_with_embedder, require_index
+from ingest.store import Index, index_damage, open_catalog, open_index, open_with_embedder, require_index
 from ingest.structure import Unit, sentence_units, without_dateline
 
 __all__ = [
@@ -50,6 +51,7 @@ __all__ = [
     "estimate_records",
     "find_assets",
     "find_dates",
+    "index_damage",
     "keywords",
     "open_catalog",
     "require_index",
@@ -60,6 +62,7 @@ __all__ = [
     "public_settings",
     "read_index_fields",
     "redact_url",
+    "repair_vectors",
     "run_ingest",
     "secret",
     "secret_fields",

@@ -50,7 +50,7 @@ def _already_there(source: Index, target: Index, article_id: str) -> bool:
     )
 
 
-def _prepared(source: Index, article_id: str) -> PreparedArticle | None:
+def stored_article(source: Index, article_id: str) -> PreparedArticle | None:
     """A stored article rebuilt as the write side prepares it (None if it vanished meanwhile)."""
     row = source.db.execute("SELECT * FROM articles WHERE id = ? AND status = 'ready'", (article_id,)).fetchone()
     if row is None:
@@ -113,7 +113,7 @@ def copy_index(
             if _already_there(source, target, article_id):
                 report.unchanged += 1
                 continue
-            prepared = _prepared(source, article_id)  # read in full only when it is to be written
+            prepared = stored_article(source, article_id)  # read in full only when it is to be written
             if prepared is not None:
                 batch.append(prepared)
         vectors = source.vectors.embeddings([c.id for p in batch for c in p.chunks])

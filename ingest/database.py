@@ -13,6 +13,8 @@ from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from typing import Any, Protocol
 
+from ingest.errors import one_line
+
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS articles(
     id TEXT PRIMARY KEY,
@@ -118,6 +120,10 @@ class Database(Protocol):
         """How many chunks the lexical index holds."""
         ...
 
+    def integrity_problems(self) -> list[str]:
+        """Damage the database finds in its own files (corrupt pages, a broken lexical index), one line each."""
+        ...
+
     def match_count(self, term: str) -> int:
         """How many chunks contain ``term`` (after the lexical index's stemming)."""
         ...
@@ -136,6 +142,16 @@ def _fts_query(terms: Sequence[str]) -> str:
     return " OR ".join('"' + t.replace('"', '""') + '"' for t in terms)
 
 
+def damage(exc: BaseException | None) -> str | None:
+    """Why SQLite cannot read the database when its file is damaged (corrupt pages, not a database), else None."""
+    while exc is not None:
+        name = getattr(exc, "sqlite_errorname", "") if isinstance(exc, sqlite3.DatabaseError) else ""
+        if name.startswith(("SQLITE_CORRUPT", "SQLITE_NOTADB")):
+            return one_line(exc)
+        exc = exc.__cause__ or exc.__context__
+    return None
+
+
 class SqliteDatabase(sqlite3.Connection):
     """A SQLite connection (WAL mode, FTS5) that is also a :class:`Database`."""
 
@@ -152,6 +168,20 @@ class SqliteDatabase(sqlite3.Connection):
         """Rows the FTS5 index holds: its docsize shadow table (``count(*)`` on an external-content table
         reads the content table, the chunks, and so could never disagree with them)."""
         return int(self.execute("SELECT count(*) FROM chunks_fts_docsize").fetchone()[0])
+
+    def integrity_problems(self) -> list[str]:
+        """``PRAGMA integrity_check`` (up to 100 lines) and FTS5's ``integrity-check`` of the lexical index."""
+        problems: list[str] = []
+        try:
+            rows = [str(r[0]) for r in self.execute("PRAGMA integrity_check(100)")]
+            problems += [] if rows == ["ok"] else [f"database: {' '.join(r.split())}" for r in rows]
+        except sqlite3.DatabaseError as exc:
+            problems.append(f"database: {one_line(exc)}")
+        try:
+            self.execute("INSERT INTO chunks_fts(chunks_fts) VALUES ('integrity-check')")
+        except sqlite3.DatabaseError as exc:
+            problems.append(f"lexical index: {one_line(exc)}")
+        return problems
 
     def match_count(self, term: str) -> int:
         """Chunks FTS5 matches for ``term`` (porter-stemmed)."""

@@ -3,6 +3,7 @@ with encoding (the bottleneck) so the pipeline around the model costs almost not
 
 from __future__ import annotations
 
+import logging
 import queue
 import threading
 import time
@@ -16,14 +17,16 @@ import numpy as np
 from ingest.articles import content_hash, text_hash, to_article
 from ingest.chunking import chunk_article
 from ingest.embedding import Embedder
-from ingest.errors import InputError
-from ingest.models import RawRecord
-from ingest.readers import read_inputs
+from ingest.errors import IndexUnavailable, InputError, unexpected
+from ingest.fetch import Fetcher
+from ingest.models import Article, RawRecord
+from ingest.readers import input_limit, read_inputs
 from ingest.snapshots import extract_snapshots
 from ingest.store import Index, PreparedArticle
 
 BATCH_CHUNKS = 256
 _WriteJob = tuple[list[PreparedArticle], list[str], np.ndarray]
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -34,6 +37,7 @@ class IngestReport:
     updated: int = 0
     unchanged: int = 0
     duplicates: int = 0
+    reembedded: int = 0  # unchanged, but their vectors were missing
     failed: int = 0
     chunks: int = 0
     tokens: int = 0
@@ -46,6 +50,7 @@ class IngestReport:
             "updated": self.updated,
             "unchanged": self.unchanged,
             "duplicates": self.duplicates,
+            "reembedded": self.reembedded,
             "failed": self.failed,
             "chunks": self.chunks,
             "tokens": self.tokens,
@@ -67,6 +72,7 @@ class _Planner:
     on_error: Callable[[str], None]
     max_bytes: int
     redo: set[str]
+    missing_vectors: set[str]
     seen_hashes: dict[str, str] = field(default_factory=dict)
     seen_urls: dict[str, str] = field(default_factory=dict)
     aliases: list[tuple[str, str]] = field(default_factory=list)  # written once their articles are
@@ -82,10 +88,8 @@ class _Planner:
         if isinstance(item, InputError):
             self._fail(str(item))
             return None
-        try:
-            article = to_article(item, max_bytes=self.max_bytes, default_date=self.default_date)
-        except InputError as exc:
-            self._fail(str(exc))
+        article = self._article(item)
+        if article is None:
             return None
         digest = content_hash(article)
         if self.planned.get(article.id) == digest:  # the same record again (overlapping inputs): once
@@ -93,7 +97,8 @@ class _Planner:
             return None
         text_key = text_hash(article.text)
         existing = self.index.existing(article.id)
-        if existing is not None and existing["content_hash"] == digest and existing["status"] == "ready":
+        unchanged = existing is not None and existing["content_hash"] == digest and existing["status"] == "ready"
+        if unchanged and article.id not in self.missing_vectors:
             self.report.unchanged += 1
             return None
         twin = self.seen_hashes.get(text_key) or (self.seen_urls.get(article.url) if article.url else None)
@@ -103,21 +108,42 @@ class _Planner:
             self.aliases.append((article.id, twin))
             self.report.duplicates += 1
             return None
+        prepared = self._prepare(article, digest, text_key)
+        if prepared is None:
+            return None
         self.seen_hashes[text_key] = article.id
         if article.url:
             self.seen_urls[article.url] = article.id
-        if existing is None or article.id in self.redo:
+        if unchanged:
+            self.report.reembedded += 1
+        elif existing is None or article.id in self.redo:
             self.report.new += 1
         else:
             self.report.updated += 1
         self.planned[article.id] = digest
-        return PreparedArticle(
-            article,
-            digest,
-            text_key,
-            chunk_article(article.id, article.text, digest),
-            extract_snapshots(article.text, article.id, article.published),
-        )
+        return prepared
+
+    def _article(self, item: RawRecord) -> Article | None:
+        """The record as an article, or None after reporting why it cannot be one."""
+        try:
+            return to_article(item, max_bytes=self.max_bytes, default_date=self.default_date)
+        except InputError as exc:
+            self._fail(str(exc))
+        except Exception as exc:  # one record no step foresaw must not cost the others
+            log.debug("unexpected failure reading %s", item.origin, exc_info=True)
+            self._fail(str(InputError(item.origin, unexpected(exc))))
+        return None
+
+    def _prepare(self, article: Article, digest: str, text_key: str) -> PreparedArticle | None:
+        """Chunks and snapshots of an article, or None after reporting why they cannot be made."""
+        try:
+            chunks = chunk_article(article.id, article.text, digest)
+            snapshots = extract_snapshots(article.text, article.id, article.published)
+        except Exception as exc:  # one record no step foresaw must not cost the others
+            log.debug("unexpected failure preparing %s", article.origin, exc_info=True)
+            self._fail(str(InputError(article.origin, unexpected(exc))))
+            return None
+        return PreparedArticle(article, digest, text_key, chunks, snapshots)
 
     def _fail(self, message: str) -> None:
         self.report.failed += 1
@@ -199,17 +225,27 @@ def run_ingest(
     batch_size: int = 16,
     default_date: date | None = None,
     field_map: Mapping[str, str] | None = None,
+    fetch_timeout: float = 30.0,
+    fetch_run_timeout: float = 600.0,
 ) -> IngestReport:
     """Ingest every article in ``inputs``; bad records are reported, the rest stored. Records with no date
-    in them get ``default_date`` (marked inferred); ``field_map`` names the inputs' own fields."""
+    in them get ``default_date`` (marked inferred); ``field_map`` names the inputs' own fields. URLs get
+    ``fetch_timeout`` seconds each for their whole response, and ``fetch_run_timeout`` all together."""
     report = IngestReport()
     started = time.perf_counter()
     # Interrupted by a crash (or being written by another run right now): the planner redoes every
     # article that is not 'ready', whatever its hash; its stored hash is left alone, as a concurrent
     # run that finishes it must leave it unchanged for the next run.
     redo = set(index.pending_ids())
-    planner = _Planner(index, report, on_error, max_record_bytes, redo, progress=progress, default_date=default_date)
-    reader = read_inputs(list(inputs), stdin=stdin, field_map=field_map)
+    try:  # e.g. the Chroma folder was lost: unchanged articles are embedded again
+        missing = index.articles_missing_vectors(quick=True)
+    except IndexUnavailable:  # a Chroma server down: the first write says so, as it always did
+        missing = set()
+    planner = _Planner(
+        index, report, on_error, max_record_bytes, redo, missing, progress=progress, default_date=default_date
+    )
+    fetch = Fetcher(deadline_s=fetch_timeout, run_deadline_s=fetch_run_timeout, max_bytes=input_limit(max_record_bytes))
+    reader = read_inputs(list(inputs), stdin=stdin, fetch=fetch, max_record_bytes=max_record_bytes, field_map=field_map)
     batches = _in_thread(_batches(planner.plan(item) for item in reader), maxsize=4)
 
     writes: queue.Queue[_WriteJob | object] = queue.Queue(maxsize=2)

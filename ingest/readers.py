@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 import csv
-import glob
 import gzip
 import http.client
 import io
 import json
+import logging
 import os
 import re
 import sys
 import urllib.error
-import urllib.request
 import zlib
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from functools import partial
@@ -20,10 +19,12 @@ from typing import Any, TextIO
 
 from ingest.clean import html_to_text
 from ingest.encodings import sniff_encoding, to_utf8
-from ingest.errors import ConfigError, InputError
+from ingest.errors import ConfigError, InputError, unexpected
 from ingest.feeds import feed_entries, is_json_feed, json_feed_items
+from ingest.fetch import Fetcher, is_url
 from ingest.models import RawRecord
 from ingest.pages import page_fields
+from ingest.paths import files_in, glob_files, has_magic
 
 Item = RawRecord | InputError
 Fetch = Callable[[str], tuple[bytes, str]]
@@ -39,9 +40,20 @@ _FIELDS = {
     "url": ("url", "link"), "source": ("source", "publisher"), "authors": ("authors", "author"),
 }
 # fmt: on
-_MAX_FETCH = 50_000_000
 _TITLE_MARK = re.compile(r"^(?:#{1,6}\s+|[-*+•>]\s+|\d+[.)]\s+)+")
 _JSON_TYPES = {list: "an array", str: "a string", int: "a number", float: "a number", bool: "a boolean"}
+_TOO_DEEP = "JSON is nested too deeply to read"
+log = logging.getLogger(__name__)
+
+
+def input_limit(max_record_bytes: int) -> int:
+    """The most bytes read at once for one input: a JSON line, or a whole .json/.csv/.html/feed/text file
+    (a record's text limit twice over, for JSON escapes, plus room for the other fields)."""
+    return 2 * max_record_bytes + 65536
+
+
+def _mb(size: int) -> str:
+    return f"{size / 1e6:.1f} MB" if size >= 1e6 else f"{size / 1e3:.1f} KB"
 
 
 FieldMap = Mapping[str, str]  # canonical field -> the input's own name for it, e.g. {"text": "body_html"}
@@ -109,17 +121,28 @@ def _read_all(
         if item == "-":
             stream = stdin if stdin is not None else sys.stdin
             source = getattr(stream, "buffer", None) or stream
-            yield from _jsonl(source, "<stdin>", max_record_bytes)
-        elif item.startswith(("http://", "https://")):
-            yield from _read_url(item, fetch or _urlopen, max_record_bytes)
-        elif os.path.isdir(item) or (any(c in item for c in "*?[") and not os.path.lexists(item)):
+            yield from _guarded(_jsonl(source, "<stdin>", max_record_bytes), "<stdin>")
+        elif is_url(item):
+            fetch = fetch or Fetcher(max_bytes=input_limit(max_record_bytes))  # one per run: its deadline
+            yield from _guarded(_read_url(item, fetch, max_record_bytes), item)
+        elif os.path.isdir(item) or (has_magic(item) and not os.path.lexists(item)):
             yield from _read_many(item, max_record_bytes)
         elif not os.path.lexists(item):
             yield InputError(item, "no such file or directory")
         elif _kind(item) is None:
             yield InputError(item, f"unsupported file type; expected one of {', '.join(EXTENSIONS)}")
         else:
-            yield from _read_file(item, max_record_bytes)
+            yield from _guarded(_read_file(item, max_record_bytes), item)
+
+
+def _guarded(items: Iterator[Item], origin: str) -> Iterator[Item]:
+    """``items``; a failure no reader foresaw ends them with one InputError naming ``origin``, and the
+    run goes on with the next input (what was read before it is kept)."""
+    try:
+        yield from items
+    except Exception as exc:
+        log.debug("unexpected failure reading %s", origin, exc_info=True)
+        yield InputError(origin, unexpected(exc))
 
 
 def estimate_records(inputs: Sequence[str]) -> int | None:
@@ -127,10 +150,9 @@ def estimate_records(inputs: Sequence[str]) -> int | None:
     progress bar's ETA; None when it cannot be known up front (stdin, URLs, JSON arrays, feeds)."""
     total = 0
     for item in inputs:
-        if item == "-" or item.startswith(("http://", "https://")):
+        if item == "-" or is_url(item):
             return None
-        matches = [item] if os.path.lexists(item) else sorted(glob.glob(item, recursive=True))
-        for path in (p for m in matches for p in (_walk(m) if os.path.isdir(m) else [m])):
+        for path in _paths(item):
             kind = _kind(path)
             if kind in (".jsonl", ".ndjson", ".jsonl.gz"):
                 try:
@@ -150,23 +172,36 @@ def _kind(path: str) -> str | None:
     return next((ext for ext in EXTENSIONS if name.endswith(ext)), None)
 
 
-def _walk(folder: str) -> Iterator[str]:
-    for root, dirs, files in os.walk(folder):
-        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-        for name in sorted(files):
-            if not name.startswith(".") and _kind(name):
-                yield os.path.join(root, name)
+def _wanted(name: str) -> bool:
+    return _kind(name) is not None
+
+
+def _found(pattern: str) -> tuple[list[str | InputError], bool]:
+    """The files a folder or glob names (and links skipped), and whether it matched anything."""
+    if os.path.isdir(pattern):
+        return list(files_in(pattern, _wanted)), True
+    return glob_files(pattern, _wanted)
+
+
+def _paths(item: str) -> list[str]:
+    """The files one input names, for counting: itself, or those of a folder or glob."""
+    if os.path.lexists(item) and not os.path.isdir(item):
+        return [item]
+    return [p for p in _found(item)[0] if isinstance(p, str)]
 
 
 def _read_many(pattern: str, max_bytes: int) -> Iterator[Item]:
-    """A folder or a glob: every readable file in it, sorted; hidden and unknown files skipped."""
-    matches = [pattern] if os.path.isdir(pattern) else sorted(glob.glob(pattern, recursive=True))
-    paths = list(dict.fromkeys(p for m in matches for p in (_walk(m) if os.path.isdir(m) else [m] if _kind(m) else [])))
-    if not paths:
+    """A folder or a glob: every readable file in it, sorted; hidden and unknown files skipped, symlinked
+    folders not entered, links out of the folder reported."""
+    found, matched = _found(pattern)
+    if not any(isinstance(p, str) for p in found):
         yield InputError(pattern, "no readable files in this folder" if os.path.isdir(pattern)
-                         else "no readable files match" if matches else "no files match this pattern")  # fmt: skip
-    for path in paths:
-        yield from _read_file(path, max_bytes)
+                         else "no readable files match" if matched else "no files match this pattern")  # fmt: skip
+    for path in found:
+        if isinstance(path, InputError):
+            yield path
+        else:
+            yield from _guarded(_read_file(path, max_bytes), path)
 
 
 def _read_file(path: str, max_bytes: int) -> Iterator[Item]:
@@ -182,7 +217,11 @@ def _read_file(path: str, max_bytes: int) -> Iterator[Item]:
                 wide = encoding not in ("utf-8", "utf-8-sig")
                 yield from _jsonl(io.TextIOWrapper(f, encoding=encoding) if wide else f, path, max_bytes)
             else:
-                yield from _read_bytes(_recoded(head + f.read(), encoding), kind, path, max_bytes)
+                data = _whole(f, head, path, max_bytes)
+                if isinstance(data, InputError):
+                    yield data
+                else:
+                    yield from _read_bytes(_recoded(data, encoding), kind, path, max_bytes)
     except PermissionError:
         yield InputError(path, "permission denied")
     except (gzip.BadGzipFile, EOFError, zlib.error) as exc:
@@ -197,6 +236,21 @@ def _recoded(data: bytes, encoding: str) -> bytes:
         return to_utf8(data, encoding)
     except UnicodeDecodeError:
         return data
+
+
+def _whole(f: Any, head: bytes, path: str, max_bytes: int) -> bytes | InputError:
+    """The rest of a whole-file format after ``head``, or why not: over the limit (not read into memory)."""
+    limit = input_limit(max_bytes)
+    try:
+        size = os.fstat(f.fileno()).st_size
+    except (OSError, AttributeError, io.UnsupportedOperation):
+        size = 0
+    data = head + f.read(max(0, limit + 1 - len(head))) if size <= limit else b""
+    if size > limit or len(data) > limit:
+        shown = f"{_mb(size)}, over" if size > limit else "over"
+        return InputError(path, f"file is {shown} the {_mb(limit)} limit for a whole file "
+                                "(NEWSBOT_MAX_RECORD_BYTES; JSON lines have no file limit)")  # fmt: skip
+    return data
 
 
 def _read_bytes(data: bytes, kind: str, origin: str, max_bytes: int, url: str | None = None) -> Iterator[Item]:
@@ -226,6 +280,14 @@ def _decode(data: bytes, origin: str) -> str | InputError:
 
 def _record(value: Any, origin: str, max_bytes: int) -> Item:
     """A RawRecord from a JSON object (or a dict built by a reader), or why it cannot be one."""
+    try:
+        return _checked_record(value, origin, max_bytes)
+    except Exception as exc:  # e.g. a field nested too deeply to turn into text
+        log.debug("unexpected failure reading %s", origin, exc_info=True)
+        return InputError(origin, unexpected(exc))
+
+
+def _checked_record(value: Any, origin: str, max_bytes: int) -> Item:
     if not isinstance(value, dict):
         return InputError(origin, f"JSON value is {_JSON_TYPES.get(type(value), 'null')}, not an object")
     fields = normalise_fields(value)
@@ -250,7 +312,7 @@ def _lines(stream: Any, limit: int) -> Iterator[bytes | str | int]:
 
 def _jsonl(stream: Any, origin: str, max_bytes: int) -> Iterator[Item]:
     offset, lineno = 0, 0
-    lines = _lines(stream, 2 * max_bytes + 65536)
+    lines = _lines(stream, input_limit(max_bytes))
     try:
         for lineno, raw in enumerate(lines, 1):  # noqa: B007
             here, start = f"{origin}:{lineno}", offset
@@ -271,6 +333,9 @@ def _jsonl(stream: Any, origin: str, max_bytes: int) -> Iterator[Item]:
             except json.JSONDecodeError as exc:
                 yield InputError(here, f"malformed JSON: {exc.msg} at column {exc.colno}")
                 continue
+            except RecursionError:
+                yield InputError(here, _TOO_DEEP)
+                continue
             yield _record(value, here, max_bytes)
     except (EOFError, zlib.error, gzip.BadGzipFile, UnicodeDecodeError) as exc:
         yield InputError(origin, f"stream is corrupt or truncated after line {lineno}: {exc}")
@@ -284,6 +349,9 @@ def _json_document(text: str, origin: str, max_bytes: int, url: str | None = Non
             yield from _jsonl(io.StringIO(text), origin, max_bytes)
         else:
             yield InputError(origin, f"malformed JSON: {exc.msg} at line {exc.lineno} column {exc.colno}")
+        return
+    except RecursionError:
+        yield InputError(origin, _TOO_DEEP)
         return
     if is_json_feed(value):
         value = list(json_feed_items(value, url))
@@ -299,13 +367,24 @@ def _json_document(text: str, origin: str, max_bytes: int, url: str | None = Non
 
 
 def _csv(text: str, origin: str, max_bytes: int) -> Iterator[Item]:
-    csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
-    try:
-        for i, row in enumerate(csv.DictReader(io.StringIO(text, newline=""))):
+    csv.field_size_limit(max_bytes)  # a field over one record's limit could never be stored
+    rows = csv.DictReader(io.StringIO(text, newline=""))
+    i = 0
+    while True:
+        here = f"{origin}[#{i}]"
+        try:
+            row = next(rows)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            if "field limit" not in str(exc):
+                yield InputError(origin, f"malformed CSV: {exc}")
+                return
+            yield InputError(here, f"a field is over the {_mb(max_bytes)} limit (NEWSBOT_MAX_RECORD_BYTES)")
+        else:
             if any(v for k, v in row.items() if k is not None):
-                yield _record(row, f"{origin}[#{i}]", max_bytes)
-    except csv.Error as exc:
-        yield InputError(origin, f"malformed CSV: {exc}")
+                yield _record(row, here, max_bytes)
+        i += 1
 
 
 def _text_file(text: str) -> dict[str, Any]:
@@ -344,29 +423,25 @@ def _feed(data: bytes, origin: str, max_bytes: int, url: str | None) -> Iterator
         yield _record(fields, f"{origin}[#{i}]", max_bytes)
 
 
-def _urlopen(url: str) -> tuple[bytes, str]:
-    request = urllib.request.Request(url, headers={"User-Agent": "newsbot"})
-    with urllib.request.urlopen(request, timeout=20) as response:
-        return response.read(_MAX_FETCH + 1), response.headers.get("Content-Type", "")
-
-
 def _read_url(url: str, fetch: Fetch, max_bytes: int) -> Iterator[Item]:
     try:
         body, content_type = fetch(url)
+    except InputError as exc:  # a deadline, a refused redirect
+        yield exc
+        return
     except urllib.error.HTTPError as exc:
         yield InputError(url, f"HTTP {exc.code} {exc.reason}")
         return
     except (urllib.error.URLError, http.client.HTTPException, OSError, ValueError) as exc:
         reason = getattr(exc, "reason", None) or exc
-        why = "timed out after 20 s" if isinstance(reason, TimeoutError) else getattr(reason, "strerror", None)
-        yield InputError(url, f"unreachable: {why or reason}")
+        yield InputError(url, f"unreachable: {getattr(reason, 'strerror', None) or reason}")
         return
     ctype = content_type.split(";")[0].strip().lower()
     encoding = sniff_encoding(body[:8192])
     body = _recoded(body, encoding) if encoding else body
     head = body[:2048].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
-    if len(body) > _MAX_FETCH:
-        yield InputError(url, f"response is over {_MAX_FETCH / 1e6:.0f} MB")
+    if len(body) > input_limit(max_bytes):
+        yield InputError(url, f"response is over the {_mb(input_limit(max_bytes))} limit (NEWSBOT_MAX_RECORD_BYTES)")
     elif "json" in ctype or head.startswith((b"{", b"[")):
         yield from _read_bytes(body, ".json", url, max_bytes, url=url)
     elif any(k in ctype for k in ("rss", "atom")) or any(t in head for t in (b"<rss", b"<feed", b"<rdf")):

@@ -109,6 +109,8 @@ def read_index_fields(env: Mapping[str, str]) -> dict[str, Any]:
         "chroma_port": env_int(env, "CHROMA_PORT", 8000),
         "database_url": _database_url(env),
         "max_record_bytes": env_int(env, "NEWSBOT_MAX_RECORD_BYTES", 5_000_000),
+        "fetch_timeout": env_int(env, "NEWSBOT_FETCH_TIMEOUT", 30),
+        "fetch_run_timeout": env_int(env, "NEWSBOT_FETCH_RUN_TIMEOUT", 600),
         "log_level": env.get("NEWSBOT_LOG_LEVEL", "").strip().upper() or "WARNING",
     }
 
@@ -127,6 +129,8 @@ class IndexSettings:
     chroma_port: int = 8000
     database_url: str = secret()  # postgresql://...: the articles table and lexical index in PostgreSQL
     max_record_bytes: int = 5_000_000
+    fetch_timeout: int = 30  # seconds for one URL's whole response
+    fetch_run_timeout: int = 600  # seconds for all the URLs of one ingest run
     log_level: str = "WARNING"
 
     @classmethod

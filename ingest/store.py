@@ -31,12 +31,12 @@ from typing import Any
 import numpy as np
 
 from ingest.catalog import Catalog, ChunkRecord, Coverage, SnapshotRow
-from ingest.database import Database, connect
+from ingest.database import Database, connect, damage
 from ingest.embedding import INT8_SUFFIX, Embedder, load_embedder, onnx_available
-from ingest.errors import ConfigError, NewsbotError
+from ingest.errors import ConfigError, NewsbotError, one_line
 from ingest.models import Article, Chunk, Snapshot
 from ingest.settings import IndexSettings
-from ingest.vectors import ChromaVectors, date_ordinal, one_line
+from ingest.vectors import ChromaVectors, date_ordinal
 
 DATABASE_FILE = "newsbot.sqlite"  # the SQLite catalog inside the data dir
 log = logging.getLogger(__name__)
@@ -370,6 +370,18 @@ class Index:
         )
         self.catalog = Catalog(self.db)  # fresh keyword statistics too
 
+    def articles_missing_vectors(self, *, quick: bool = False) -> set[str]:
+        """Ready articles with a chunk whose vector is not in Chroma (its folder lost, say). ``quick``: none
+        when Chroma holds at least as many vectors as there are chunks, without listing them."""
+        total = int(self.db.execute("SELECT count(*) FROM chunks").fetchone()[0])
+        if quick and self.vectors.count() >= total:
+            return set()
+        vector_ids = self.vectors.all_ids()
+        rows = self.db.execute(
+            "SELECT c.id, c.article_id FROM chunks c JOIN articles a ON a.id = c.article_id WHERE a.status = 'ready'"
+        )
+        return {r[1] for r in rows if r[0] not in vector_ids}
+
     def pending_ids(self) -> list[str]:
         """Articles whose last write was interrupted; the next ingest redoes them."""
         return [r["id"] for r in self.db.execute("SELECT id FROM articles WHERE status = 'pending'")]
@@ -394,7 +406,11 @@ class Index:
         return removed
 
     def check(self) -> dict[str, list[str]]:
-        """Disagreements between the stores: vectors without chunks, chunks without vectors, pending rows."""
+        """Disagreements between the stores: vectors without chunks, chunks without vectors, pending rows;
+        or, when the database is damaged, what its integrity checks found (nothing else can be trusted)."""
+        damaged = self.db.integrity_problems()
+        if damaged:
+            return {"damaged_database": damaged}
         chunk_ids = {r[0] for r in self.db.execute("SELECT id FROM chunks")}
         vector_ids = self.vectors.all_ids()
         fts = self.db.lexical_rows()
@@ -427,6 +443,17 @@ def open_database(settings: IndexSettings) -> Database:
     except (sqlite3.Error, OSError) as exc:
         problem = storage_problem(exc, data_dir) or one_line(exc)
         raise NewsbotError(f"cannot open the index database in {data_dir}: {problem}") from exc
+
+
+def index_damage(exc: BaseException, settings: IndexSettings) -> str | None:
+    """One line for a failure caused by a damaged index database file (naming it), else None."""
+    problem = damage(exc)
+    if problem is None or settings.database_url:
+        return None
+    return (
+        f"{Path(settings.data_dir) / DATABASE_FILE}: the index database is damaged ({problem}); "
+        "`newsbot check` lists the damage: restore the data dir from a backup, or ingest again into a new one"
+    )
 
 
 def require_index(settings: IndexSettings) -> None:

@@ -10,7 +10,7 @@ from typing import Any, TypeVar
 
 import numpy as np
 
-from ingest.errors import ConfigError, IndexUnavailable, NewsbotError
+from ingest.errors import ConfigError, IndexUnavailable, NewsbotError, one_line
 
 # chromadb's HttpClient waits forever by default: a hung server would hang every question with it.
 SERVER_TIMEOUT_S = 60.0
@@ -21,12 +21,6 @@ _T = TypeVar("_T")
 def date_ordinal(day: date) -> int:
     """A date as the integer YYYYMMDD, for Chroma's numeric ``where`` filters."""
     return day.year * 10000 + day.month * 100 + day.day
-
-
-def one_line(exc: BaseException) -> str:
-    """An exception as one short line (for error messages shown to users)."""
-    text = " ".join(str(exc).split()) or type(exc).__name__
-    return text if len(text) <= 200 else text[:199] + "…"
 
 
 def _guarded(what: str) -> Callable[[Callable[..., _T]], Callable[..., _T]]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import date
 from typing import Any, Literal, Protocol
@@ -97,6 +97,9 @@ class Answer:
             "answerer": self.answerer,
             "timings_ms": {k: round(v, 1) for k, v in self.timings_ms.items()},
         }
+
+
+Drafts = Callable[[str], None]  # gets a chat model's unverified reply so far, while it streams
 
 
 class Asks(Protocol):

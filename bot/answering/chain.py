@@ -10,13 +10,14 @@ import logging
 import threading
 import time
 from collections.abc import Sequence
+from contextvars import ContextVar
 from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
 
 from langchain_core.runnables import Runnable, RunnableLambda
 
-from bot.answering.answer import AlsoReported, Answer, Citation, Refusal
+from bot.answering.answer import AlsoReported, Answer, Citation, Drafts, Refusal
 from bot.answering.answer_type import Slot, slot
 from bot.answering.citations import citation_from_passage, citation_from_snapshot
 from bot.answering.extractive import CANDIDATE_PASSAGES, Candidate, Reply, candidates, compose
@@ -29,6 +30,8 @@ from bot.settings import Settings
 from ingest import Coverage, Embedder, Index, IndexUnavailable, SnapshotRow, open_with_embedder
 
 log = logging.getLogger(__name__)
+# the caller's draft callback for the question being answered (LangChain runs each step in a copy of the context)
+_DRAFTS: ContextVar[Drafts | None] = ContextVar("newsbot_drafts", default=None)
 
 # Longer questions are cut (at a word) before parsing and retrieval: keyword search and sentence
 # scoring grow with every distinct word, and no real question needs more.
@@ -93,8 +96,25 @@ class Answerer:
             | RunnableLambda(self._answer, name="answer")
         )
 
-    def ask(self, question: str, *, as_of: date | None = None, history: History = ()) -> Answer:
-        """A cited answer or a refusal for ``question`` asked on ``as_of`` (default: setting, else today)."""
+    @property
+    def streams(self) -> bool:
+        """Whether :meth:`ask` can show a draft while it is written (a chat model is configured)."""
+        return self.llm is not None
+
+    def ask(
+        self, question: str, *, as_of: date | None = None, history: History = (), on_draft: Drafts | None = None
+    ) -> Answer:
+        """A cited answer or a refusal for ``question`` asked on ``as_of`` (default: setting, else today).
+
+        ``on_draft`` gets the chat model's unverified reply while it streams; the returned answer is
+        the verified one (or the extractive answer when verification keeps nothing)."""
+        token = _DRAFTS.set(on_draft)
+        try:
+            return self._ask(question, as_of, history)
+        finally:
+            _DRAFTS.reset(token)
+
+    def _ask(self, question: str, as_of: date | None, history: History) -> Answer:
         self.refresh()
         seen = self._generation
         inputs = {"question": question, "as_of": as_of, "history": list(history)}
@@ -241,7 +261,9 @@ class Answerer:
         if self.llm is not None:
             from bot.answering.llm import llm_answer
 
-            drafted = llm_answer(self.llm, turn.standalone, passages, self.embedder, timeout=self.settings.llm_timeout)
+            drafted = llm_answer(
+                self.llm, turn.standalone, passages, self.embedder, self.settings.llm_timeout, _DRAFTS.get()
+            )
             if drafted is not None:
                 text, citations = drafted
                 name = getattr(self.llm, "model_name", "") or "llm"

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import re
+import threading
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
@@ -17,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from bot.answering.answer import Citation
+from bot.answering.answer import Citation, Drafts
 from bot.answering.citations import NumberedPassages, citation_from_passage, markers, strip_markers
 from bot.answering.followup import History
 from bot.answering.overlap import coverage, stem
@@ -52,21 +53,44 @@ def load_chat_model(spec: str, *, max_tokens: int = 200, timeout: float = 30.0) 
         raise ConfigError(f"cannot load chat model {spec!r}: {exc}") from None
 
 
-def _invoke(llm: Any, messages: list[tuple[str, str]], timeout: float) -> str | None:
-    """The model's reply text, or None on any error or timeout (logged, never shown to users)."""
-    future = _POOL.submit(llm.invoke, messages)
+def _text(message: Any) -> str:
+    """A chat model message's (or chunk's) text."""
+    content = getattr(message, "content", message)
+    if isinstance(content, list):
+        content = "".join(part.get("text", "") if isinstance(part, dict) else str(part) for part in content)
+    return str(content)
+
+
+def _invoke(llm: Any, messages: list[tuple[str, str]], timeout: float, on_draft: Drafts | None = None) -> str | None:
+    """The model's reply text, or None on any error or timeout (logged, never shown to users).
+
+    With ``on_draft`` the reply is streamed and ``on_draft`` gets the text so far after each chunk
+    (unverified: for showing progress only); it is not called again once the timeout has passed."""
+    abandoned = threading.Event()
+
+    def streamed() -> str:
+        text = ""
+        for chunk in llm.stream(messages):
+            if abandoned.is_set():
+                break
+            text += _text(chunk)
+            try:
+                on_draft(text)  # type: ignore[misc]
+            except Exception as exc:  # showing progress must never cost the answer  # noqa: BLE001
+                log.warning("showing a draft failed (%s)", type(exc).__name__)
+        return text
+
+    future = _POOL.submit(streamed) if on_draft is not None else _POOL.submit(lambda: _text(llm.invoke(messages)))
     try:
         reply = future.result(timeout=timeout)
     except FutureTimeout:
+        abandoned.set()
         log.warning("chat model timed out after %.0fs; using the extractive answer", timeout)
         return None
     except Exception as exc:  # any provider failure falls back to the extractive answer  # noqa: BLE001
         log.warning("chat model failed (%s); using the extractive answer", type(exc).__name__)
         return None
-    content = getattr(reply, "content", reply)
-    if isinstance(content, list):
-        content = "".join(part.get("text", "") if isinstance(part, dict) else str(part) for part in content)
-    return str(content).strip()
+    return reply.strip()
 
 
 def condense_question(llm: Any, question: str, history: History, timeout: float) -> str | None:
@@ -142,11 +166,17 @@ def verify(draft: str, passages: Sequence[Passage], embedder: Embedder) -> tuple
 
 
 def llm_answer(
-    llm: Any, question: str, passages: Sequence[Passage], embedder: Embedder, timeout: float
+    llm: Any,
+    question: str,
+    passages: Sequence[Passage],
+    embedder: Embedder,
+    timeout: float,
+    on_draft: Drafts | None = None,
 ) -> tuple[str, list[Citation]] | None:
-    """The chat model's answer over numbered passages, verified; None means: use the extractive answer."""
+    """The chat model's answer over numbered passages, verified; None means: use the extractive answer.
+    ``on_draft`` sees the unverified reply while it streams."""
     messages = prompt("answer").messages(passages=NumberedPassages(passages).render(), question=question)
-    reply = _invoke(llm, messages, timeout)
+    reply = _invoke(llm, messages, timeout, on_draft)
     if not reply or reply.strip() == "NO_ANSWER":
         return None
     return verify(reply, passages, embedder)

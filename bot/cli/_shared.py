@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Callable
 from datetime import date
@@ -13,7 +14,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from bot.settings import Settings
-from ingest import InputError, NewsbotError
+from ingest import InputError, NewsbotError, index_damage
 
 DataDir = Annotated[
     Path | None,
@@ -54,6 +55,22 @@ def fail(exc: NewsbotError) -> typer.Exit:
     err.print("[red]error:[/red] ", end="", markup=True)
     err.print(str(exc), markup=False, soft_wrap=True)
     return typer.Exit(2)
+
+
+def damage_is_one_line(command: Callable[..., Any]) -> Callable[..., Any]:
+    """A command that reports a damaged index database as one ``error:`` line (exit 2), not a traceback."""
+
+    @functools.wraps(command)
+    def run(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return command(*args, **kwargs)
+        except Exception as exc:
+            problem = index_damage(exc, load_settings(kwargs.get("data_dir")))
+            if problem is None:
+                raise
+            raise fail(NewsbotError(problem)) from None
+
+    return run
 
 
 def warn(label: str, message: str) -> None:

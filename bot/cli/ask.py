@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from bot.cli._shared import AsOf, DataDir, JsonFlag, err, fail, load_settings, out, parse_date
+from bot.cli._shared import AsOf, DataDir, JsonFlag, damage_is_one_line, err, fail, load_settings, out, parse_date
 from ingest import InputError, NewsbotError, require_index
 
 if TYPE_CHECKING:
@@ -108,5 +108,5 @@ def chat_command(as_of: AsOf = None, data_dir: DataDir = None) -> None:
 
 def register(app: typer.Typer) -> None:
     """Add ``ask`` and ``chat`` to a Typer app."""
-    app.command("ask")(ask_command)
-    app.command("chat")(chat_command)
+    app.command("ask")(damage_is_one_line(ask_command))
+    app.command("chat")(damage_is_one_line(chat_command))

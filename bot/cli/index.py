@@ -19,6 +19,7 @@ from bot.cli._shared import (
     DataDir,
     JsonFlag,
     QuietFlag,
+    damage_is_one_line,
     err,
     fail,
     load_settings,
@@ -85,6 +86,8 @@ def ingest_command(
                 batch_size=settings.embedding_batch_size,
                 default_date=undated,
                 field_map=field_map,
+                fetch_timeout=settings.fetch_timeout,
+                fetch_run_timeout=settings.fetch_run_timeout,
             )
         except NewsbotError as exc:
             raise fail(exc) from None
@@ -95,7 +98,9 @@ def ingest_command(
     else:
         out.print(
             f"{report.new} new, {report.updated} updated, {report.unchanged} unchanged, "
-            f"{report.duplicates} duplicates, {report.failed} failed · {report.chunks} chunks embedded "
+            f"{report.duplicates} duplicates, "
+            + (f"{report.reembedded} re-embedded (vectors were missing), " if report.reembedded else "")
+            + f"{report.failed} failed · {report.chunks} chunks embedded "
             f"in {report.seconds:.1f}s"
         )
     raise typer.Exit(1 if report.failed else 0)
@@ -193,21 +198,45 @@ def remove_command(
     raise typer.Exit(1 if missing else 0)
 
 
-def check_command(data_dir: DataDir = None, as_json: JsonFlag = False) -> None:
-    """Verify that the articles table, the lexical index and Chroma agree."""
-    from ingest import open_with_embedder
+def check_command(
+    data_dir: DataDir = None,
+    as_json: JsonFlag = False,
+    repair: Annotated[
+        bool, typer.Option("--repair", help="First re-embed ready articles whose vectors are missing.")
+    ] = False,
+) -> None:
+    """Verify that the articles table, the lexical index and Chroma agree, and that the database is undamaged."""
+    from ingest import open_with_embedder, repair_vectors
 
     try:
-        index, _ = open_with_embedder(load_settings(data_dir))
-        problems = index.check()
+        settings = load_settings(data_dir)
+        index, embedder = open_with_embedder(settings)
+        with closing(index):
+            repaired = repair_vectors(index, embedder, batch_size=settings.embedding_batch_size) if repair else []
+            problems = index.check()
     except NewsbotError as exc:  # e.g. the Chroma server is down
         raise fail(exc) from None
     bad = {k: v for k, v in problems.items() if v}
     if as_json:
-        out.print_json(json.dumps({"consistent": not bad, **problems}))
+        out.print_json(json.dumps({"consistent": not bad, **problems} | ({"repaired": repaired} if repair else {})))
     else:
-        out.print("consistent" if not bad else "\n".join(f"{k}: {len(v)} e.g. {v[:3]}" for k, v in bad.items()))
+        if repair:
+            out.print(f"re-embedded {len(repaired)} articles whose vectors were missing")
+        out.print("\n".join(_check_lines(bad)) or "consistent")
     raise typer.Exit(1 if bad else 0)
+
+
+def _check_lines(bad: dict[str, list[str]]) -> list[str]:
+    """One line per kind of disagreement, and one per damage the database found."""
+    return [
+        line
+        for kind, found in bad.items()
+        for line in (
+            [f"damaged: {d}" for d in found]
+            if kind == "damaged_database"
+            else [f"{kind}: {len(found)} e.g. {found[:3]}"]
+        )
+    ]
 
 
 def copy_command(
@@ -265,10 +294,7 @@ def _same_place(a: IndexSettings, b: IndexSettings) -> bool:
 
 def register(app: typer.Typer) -> None:
     """Add the ingest commands to a Typer app."""
-    app.command("ingest")(ingest_command)
-    app.command("list")(list_command)
-    app.command("stats")(stats_command)
-    app.command("snapshots")(snapshots_command)
-    app.command("remove")(remove_command)
-    app.command("check")(check_command)
-    app.command("copy")(copy_command)
+    for name, command in (("ingest", ingest_command), ("list", list_command), ("stats", stats_command),
+                          ("snapshots", snapshots_command), ("remove", remove_command), ("check", check_command),
+                          ("copy", copy_command)):  # fmt: skip
+        app.command(name)(damage_is_one_line(command))

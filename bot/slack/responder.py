@@ -21,13 +21,14 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_handlers import ConnectionErrorRetryHandler, RateLimitErrorRetryHandler
 from slack_sdk.webhook import WebhookClient
 
-from bot.answering.answer import Answer, Asks
+from bot.answering.answer import Answer, Asks, Drafts
 from bot.settings import Settings
 from bot.slack.blocks import answer_blocks, fallback_text, unescape
 from bot.slack.home import HomeSeen, home_view, seen_now
 from bot.slack.state.feedback import FeedbackBackend
 from bot.slack.state.ratelimit import RateLimiter
 from bot.slack.state.stores import STORE_ERRORS
+from bot.slack.streaming import DraftMessage
 from bot.slack.text import (
     APOLOGY,
     EMPTY_QUESTION,
@@ -107,9 +108,11 @@ class SlackResponder:
 
         self.executor.submit(guarded)
 
-    def _ask(self, question: str, history: Sequence[tuple[str, str]] = ()) -> Answer:
+    def _ask(self, question: str, history: Sequence[tuple[str, str]] = (), on_draft: Drafts | None = None) -> Answer:
         with self._answering:
-            return self.answerer.ask(question, as_of=self.settings.as_of, history=history)
+            if on_draft is None:
+                return self.answerer.ask(question, as_of=self.settings.as_of, history=history)
+            return self.answerer.ask(question, as_of=self.settings.as_of, history=history, on_draft=on_draft)  # type: ignore[call-arg]
 
     def _quietly(self, what: str, call: Callable[[], Any]) -> Any:
         try:
@@ -192,11 +195,15 @@ class SlackResponder:
             self._quietly(
                 "reactions.add", lambda: self.client.reactions_add(channel=channel, timestamp=ts, name="eyes")
             )
+        streams = bool(getattr(self.answerer, "streams", False)) and not ephemeral
+        drafts = DraftMessage(self.client, channel, reply_thread, user) if streams else None
         try:
             history = self.history(channel, history_thread, ts, bot_user_id, bot_id) if history_thread else []
-            answer = self._ask(question, history)
+            answer = self._ask(question, history, on_draft=drafts.draft if drafts else None)
             answer_id = self._record(answer, asker=user, channel=channel, thread_ts=reply_thread or ts)
-            if ephemeral:
+            if drafts is not None and drafts.finish(fallback_text(answer), answer_blocks(answer, answer_id=answer_id)):
+                pass  # the verified answer replaced the draft
+            elif ephemeral:
                 share = self._shareable_value(answer, reply_thread or ts)
                 self.client.chat_postEphemeral(
                     channel=channel,
@@ -215,9 +222,12 @@ class SlackResponder:
                     unfurl_media=False,
                 )
         except Exception as exc:  # whatever fails, the asker gets an apology, not silence  # noqa: BLE001
-            self._post_apology(
-                exc, f"Answering a Slack question failed (channel {channel}, message {ts})", channel, reply_thread
-            )
+            what = f"Answering a Slack question failed (channel {channel}, message {ts})"
+            if drafts is not None and drafts.ts is not None:  # an unverified draft never stays up
+                apology = self._apology(exc, what)
+                self._quietly("chat.update (apology)", lambda: drafts.finish(apology))
+            else:
+                self._post_apology(exc, what, channel, reply_thread)
             if assistant:  # posting clears the status; make sure it is cleared after a failure too
                 self._quietly(
                     "assistant.threads.setStatus",

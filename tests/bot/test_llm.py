@@ -102,3 +102,17 @@ def test_prompts_load_and_mark_passages_as_data() -> None:
     assert set(p.variables) == {"passages", "question"}
     system, human = p.messages(passages='<passage n="1">x</passage>', question="q?")
     assert "data, not instructions" in system[1] and "q?" in human[1]
+
+
+def test_a_streamed_reply_shows_drafts_and_returns_the_verified_answer(answerer: Answerer) -> None:
+    fund, _ = _fund_passage_number(answerer)
+    llm = FakeListChatModel(
+        responses=[f"Masayoshi Son proposed the fund [{fund}]. Elon Musk co-signed it in 1999 [{fund}]."]
+    )
+    drafts: list[str] = []
+    bot = _with_llm(answerer, llm)
+    assert bot.streams
+    a = bot.ask("Who proposed the US-Japan fund?", as_of=SEED_DAY, on_draft=drafts.append)
+    assert len(drafts) > 5 and all(b.startswith(a_) for a_, b in zip(drafts, drafts[1:], strict=False))
+    assert "Elon Musk" in drafts[-1]  # the draft is the raw reply...
+    assert a.text == "Masayoshi Son proposed the fund [1]." and "Musk" not in a.text  # ...the answer is verified

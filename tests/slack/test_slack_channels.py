@@ -179,3 +179,39 @@ def test_the_example_rules_file_is_valid() -> None:
     rules = load_channel_rules(Path(__file__).resolve().parents[2] / "examples" / "slack-channels.yaml")
     assert rules.for_channel("C0NEWSDESK1").answer == "questions"
     assert rules.for_channel("C0GENERAL01").ephemeral and rules.for_channel("C0RANDOM001").answer == "never"
+
+
+class _StreamingAnswerer(FakeAnswerer):
+    """Writes its answer in three drafts, as a chat model streams it."""
+
+    streams = True
+
+    def ask(self, question: str, *, on_draft: Any = None, **kwargs: Any) -> Any:
+        for draft in ("Masayoshi", "Masayoshi Son <!channel>", "Masayoshi Son proposed it, says *[1]*"):
+            on_draft(draft)
+            time.sleep(1.05)
+        return super().ask(question, **kwargs)
+
+
+def test_a_streamed_answer_is_shown_while_written_then_replaced(make_bot: Any, fake_slack: Any) -> None:
+    bot = make_bot(_StreamingAnswerer())
+    bot.event(mention("Who proposed the US-Japan fund?", ts="1748300020.000100"))
+    [final] = fake_slack.wait_for("chat.update", timeout=15)
+    [started] = fake_slack.calls_to("chat.startStream")
+    assert started["thread_ts"] == "1748300020.000100" and started["recipient_user_id"] == "U1"
+    assert "Writing…" in started["markdown_text"] and "Masayoshi" in started["markdown_text"]
+    appended = "".join(c["markdown_text"] for c in fake_slack.calls_to("chat.appendStream"))
+    assert "&lt;!channel&gt;" in appended and "<!channel>" not in appended  # drafts are escaped too
+    assert fake_slack.calls_to("chat.stopStream")
+    assert final["ts"] and "Masayoshi Son" in final["text"] and final["blocks"]  # the verified answer
+    assert fake_slack.calls_to("chat.postMessage") == []  # one message: the draft became the answer
+
+
+def test_a_streamed_top_level_dm_is_edited_in_place(make_bot: Any, fake_slack: Any) -> None:
+    bot = make_bot(_StreamingAnswerer())
+    bot.event(message("Who proposed the US-Japan fund?", ts="1748300021.000100"))
+    [final] = fake_slack.wait_for("chat.update", 3, timeout=15)[-1:]
+    [draft] = fake_slack.calls_to("chat.postMessage")
+    assert draft.get("thread_ts") in (None, "") and "Writing…" in draft["text"]
+    assert fake_slack.calls_to("chat.startStream") == []
+    assert "Masayoshi Son" in final["text"] and final["blocks"] and "Writing…" not in final["text"]

@@ -232,6 +232,17 @@ class FakeSlack:
             with self._lock:
                 self.messages.append({"channel": body["channel"], **message})
             return {**ok, "channel": body["channel"], "ts": ts, "message": message}
+        if method == "chat.startStream":
+            if not body.get("thread_ts"):
+                return {"ok": False, "error": "invalid_arguments"}
+            ts = self.new_ts()
+            with self._lock:
+                self.messages.append({"channel": body["channel"], "type": "message", "user": BOT_USER,
+                                      "bot_id": BOT_ID, "text": body.get("markdown_text") or "", "ts": ts,
+                                      "thread_ts": body["thread_ts"]})  # fmt: skip
+            return {**ok, "channel": body["channel"], "ts": ts}
+        if method in {"chat.appendStream", "chat.stopStream"}:
+            return {**ok, "channel": body["channel"], "ts": body["ts"]}
         if method == "chat.postEphemeral":
             return {**ok, "message_ts": self.new_ts()}
         if method == "conversations.replies":
