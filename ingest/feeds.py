@@ -3,6 +3,7 @@ in the feed's own language."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Mapping
 from typing import Any
 from urllib.parse import urljoin, urlsplit
@@ -32,10 +33,15 @@ def _languages(code: object) -> list[str] | None:
     return [code.split("-")[0].strip().lower()] if isinstance(code, str) and code.strip() else None
 
 
+_TAG = re.compile(r"</?[A-Za-z][A-Za-z0-9]*(?:\s[^>]*)?/?>")
+
+
 def _as_text(value: object, detail: Mapping[str, Any] | None) -> str:
-    """A title, summary or content as plain text: HTML (RSS's default) unescaped once, plain text left be."""
+    """A title, summary or content as plain text: HTML (RSS's default) unescaped once, plain text left be —
+    unless it holds tags (feedparser calls an entity-escaped RSS title "plain"): scripts never survive."""
     text = value if isinstance(value, str) else ""
-    return html_to_text(text) if "html" in str((detail or {}).get("type", "text/html")) else text.strip()
+    is_html = "html" in str((detail or {}).get("type", "text/html")) or _TAG.search(text)
+    return html_to_text(text) if is_html else text.strip()
 
 
 def _detail_text(entry: Mapping[str, Any], key: str) -> str:
