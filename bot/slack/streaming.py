@@ -11,7 +11,6 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from typing import Any
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
@@ -87,6 +86,5 @@ class DraftMessage:
                     self.client.chat_stopStream(channel=self.channel, ts=self.ts)
                 except SlackApiError as exc:
                     log.warning("chat.stopStream failed: %s", exc.response.get("error"))
-            options: dict[str, Any] = {"blocks": blocks} if blocks is not None else {"blocks": []}
-            self.client.chat_update(channel=self.channel, ts=self.ts, text=text, **options)
+            self.client.chat_update(channel=self.channel, ts=self.ts, text=text, blocks=blocks or [])
             return True
