@@ -24,6 +24,13 @@ _WH = re.compile(
     r"\b(who|whom|whose|which|what|when|where|how (?:many|much|long|old|large|big|far|tall|high|fast|often))\b", re.I
 )
 _NAME_ASKED = re.compile(r"\b(?:called|named|name[ds]?|nicknamed|titled|dubbed)\b", re.I)
+# A quoted phrase answers only a question asking for a title or a name ("which show …", "what is it called").
+_TITLE_ASKED = re.compile(
+    r"\b(?:called|named|titled|dubbed|nicknamed|word|phrase|slogan|quote)\b|\b(?:which|what)\s+(?:\w+\s+)?(?:movie|film|"
+    r"show|series|song|album|book|novel|title|nickname|game|app|character|play|musical|documentary|podcast|"
+    r"hashtag|term|name)s?\b",
+    re.I,
+)
 _YEAR_ASKED = re.compile(r"\b(?:what|which) year\b|\bsince when\b", re.I)
 _DATE_ASKED = re.compile(r"\b(?:what|which) (?:day|date|month)\b|\bsince\s*:?\s*$", re.I)
 _NUMBER_ASKED = re.compile(
@@ -51,6 +58,13 @@ _PLACE_ASKED = re.compile(
 )
 # "said on Friday": the day a story was told, not the day of what it tells about.
 _REPORTED_ON = re.compile(r"\b(?:said|says|announced|told|reported|confirmed|wrote|stated)\s+(?:on\s+)?$", re.I)
+# "according to Realtor.com", "the CPSC said": who tells the story, not what it tells.
+_SOURCE_BEFORE = re.compile(r"\baccording to (?:the\s+)?$|\b(?:told|reports?|reported by|data from)\s+(?:the\s+)?$", re.I)
+_SOURCE_AFTER = re.compile(
+    r"^[’']?s?,?\s+(?:(?:also|has|had|have)\s+)?(?:said|says|told|projects|projected|reported|reports|confirmed|estimated|"
+    r"estimates|announced|noted|wrote|tweeted)\b",
+    re.I,
+)
 _REPORT_ASKED = re.compile(r"\b(?:say|said|announce[ds]?|report(?:ed)?|confirm(?:ed)?|reveal(?:ed)?)\b", re.I)
 _PERSON_ASKED = re.compile(
     r"\b(?:who|whom|whose)\b|\bwhat (?:is|was) (?:his|her|their) name\b|\b(?:which|what)\s+(?:\w+\s+)?(?:member|person|"
@@ -117,6 +131,7 @@ class Asked:
     unit: str = ""  # for numbers: percent | duration | money | "" (any)
     counted: str = ""  # "how many visitors" → "visitor" (stemmed): what the number counts
     place: bool | None = None  # names: True wants a place, False a person or organisation, None either
+    title: bool = False  # names: a quoted title or phrase can answer ("which show …")
 
 
 def asked(question: str) -> Asked:
@@ -136,15 +151,16 @@ def asked(question: str) -> Asked:
         counted = _COUNTED.search(focus)
         return Asked(focus, wh, "number", unit, stem(counted.group(1).lower()) if counted else "")
     place = True if _PLACE_ASKED.search(focus) else False if _PERSON_ASKED.search(focus) else None
+    title = bool(_TITLE_ASKED.search(focus))
     if _NAME_ASKED.search(focus):
-        return Asked(focus, wh, "name", place=place)
+        return Asked(focus, wh, "name", place=place, title=title)
     kind = _WH_TYPE.get(wh, "")
-    return Asked(focus, wh, kind, place=place if kind == "name" else None)
+    return Asked(focus, wh, kind, place=place if kind == "name" else None, title=title and kind == "name")
 
 
-def name_spans(sentence: str, proper: frozenset[str] | None = None) -> list[tuple[int, int]]:
-    """Capitalised names and quoted titles, leading function words and dates dropped. A sentence's first
-    word counts as a name only when ``proper`` (words seen capitalised mid-sentence) holds it."""
+def name_spans(sentence: str, proper: frozenset[str] | None = None, quoted: bool = True) -> list[tuple[int, int]]:
+    """Capitalised names and (with ``quoted``) quoted titles, leading function words and dates dropped. A
+    sentence's first word counts as a name only when ``proper`` (words seen capitalised mid-sentence) holds it."""
     found: list[tuple[int, int]] = []
     for m in _NAME.finditer(sentence):
         a, b = m.start(), m.end()
@@ -157,7 +173,8 @@ def name_spans(sentence: str, proper: frozenset[str] | None = None) -> list[tupl
                 a += 1
         if words and not all(w.lower().rstrip(".") in _NOT_NAMES for w in words):
             found.append((a, b))
-    found += [(m.start(1), m.end(1)) for m in _QUOTED.finditer(sentence) if m.group(1)[:1].isalnum()]
+    if quoted:
+        found += [(m.start(1), m.end(1)) for m in _QUOTED.finditer(sentence) if m.group(1)[:1].isalnum()]
     return found
 
 
@@ -209,8 +226,14 @@ def _by_place(sentence: str, spans: list[tuple[int, int]], place: bool | None) -
     if place:
         known = [(a, b) for a, b in spans if _is_place(sentence[a:b])]
         inside = [sub for a, b in spans if (a, b) not in known for sub in _places_within(sentence, a, b)]
-        return known + inside or spans
+        return known + inside  # a sentence naming no known place does not hold the place asked for
     return [(a, b) for a, b in spans if not _is_place(sentence[a:b])]
+
+
+def _is_source(sentence: str, a: int, b: int) -> bool:
+    before = sentence[max(0, a - 30) : a]
+    trailing = re.search(r"[,”\"]\s*(?:the\s+)?$", before)  # "…, the CPSC said": a tag after what was said
+    return bool(_SOURCE_BEFORE.search(before) or trailing and _SOURCE_AFTER.search(sentence[b : b + 30]))
 
 
 def proper_words(texts: Iterable[str]) -> frozenset[str]:
@@ -230,11 +253,14 @@ class Slot:
     counted: str = ""  # numbers: the stem of what is counted ("how many visitors" → "visitor")
     place: bool | None = None  # names: True wants a place, False a person or organisation, None either
     asks_report_date: bool = False  # dates: "when did X announce …" (else "said on Friday" is not the answer)
+    title: bool = False  # names: a quoted title or phrase can answer
 
     def spans(self, sentence: str) -> list[tuple[int, int]]:
         """The new spans of the asked kind in ``sentence`` (the question's own words never answer it)."""
         if self.kind == "name":
-            found = _by_place(sentence, name_spans(sentence, self.proper), self.place)
+            found = _by_place(sentence, name_spans(sentence, self.proper, self.title), self.place)
+            if not self.asks_report_date:  # "who said …" asks for the source; else a source is no answer
+                found = [(a, b) for a, b in found if not _is_source(sentence, a, b)]
         else:
             pattern = {"number": _NUMBER, "date": _DATE, "year": _YEAR}.get(self.kind)
             found = [(m.start(), m.end()) for m in pattern.finditer(sentence)] if pattern else []
@@ -299,4 +325,6 @@ def slot(question: str, passages: Iterable[str] = ()) -> Slot:
     names = {stem(w.lower()) for w in re.findall(r"(?<!^)(?<![.?!] )\b[A-Z][\w'’]+", want.focus)}
     anchors = frozenset(stems(want.focus)) - names or frozenset(stems(want.focus))
     reported = bool(_REPORT_ASKED.search(want.focus))
-    return Slot(want.type, frozenset(stems(question)), anchors, proper, want.unit, want.counted, want.place, reported)
+    return Slot(
+        want.type, frozenset(stems(question)), anchors, proper, want.unit, want.counted, want.place, reported, want.title
+    )
