@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from decimal import Decimal
 import unicodedata
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass, field
@@ -39,6 +40,19 @@ _FOLD = str.maketrans(
 )
 _DIGIT_COMMA = re.compile(r"(?<=\d),(?=\d{3}\b)")
 _DECIMAL_POINT = re.compile(r"(?<=\d)\.(?=\d)")
+_SCALED = re.compile(r"(?<![\d.])(\d+(?:\.\d+)?)[\s-]*(thousand|million|billion|trillion)\b")
+_SCALES = {"thousand": 10**3, "million": 10**6, "billion": 10**9, "trillion": 10**12}
+_NUMBER_WORDS = {
+    w: str(n)
+    for n, w in enumerate(
+        "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen "
+        "seventeen eighteen nineteen twenty".split()
+    )
+} | {w: str(10 * n) for n, w in enumerate("thirty forty fifty sixty seventy eighty ninety".split(), 3)}
+_TENS = "twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety"
+_NUMBER_WORD = re.compile(
+    rf"\b(?:(?:{_TENS})(?:[\s-](?:one|two|three|four|five|six|seven|eight|nine))?|" + "|".join(_NUMBER_WORDS) + r")\b"
+)
 _POSSESSIVE = re.compile(r"(?<=\w)'s\b")  # "Obama's" holds the answer "Obama"
 _DROP = re.compile(r"['.]")  # other apostrophes and full stops vanish: "U.S." == "US", "Jones'" == "Jones"
 _PUNCT = re.compile(r"[^\w\s\x00]|_")
@@ -46,18 +60,32 @@ _SPACE = re.compile(r"\s+")
 
 
 def normalise(text: str) -> str:
-    """Lower case; curly quotes folded; possessive 's, thousands separators and punctuation removed; spaces
-    collapsed.
+    """Lower case; curly quotes folded; possessive 's, thousands separators and punctuation removed; number
+    words and scaled numbers written as digits; spaces collapsed.
 
-    "$108,029.56" → "108029.56"; "4.29%" → "4.29"; "US–Japan" → "us japan"; "U.S." → "us"; "Obama’s" → "obama".
+    "$108,029.56" → "108029.56"; "4.29%" → "4.29"; "US–Japan" → "us japan"; "U.S." → "us"; "Obama’s" → "obama";
+    "$12.6 million" and "$12,600,000" → "12600000"; "a nine-year sentence" → "a 9 year sentence".
     """
     text = unicodedata.normalize("NFKC", text).translate(_FOLD).lower()
     text = _POSSESSIVE.sub("", text)
     text = _DIGIT_COMMA.sub("", text)
+    text = _NUMBER_WORD.sub(_digits, text)
+    text = _SCALED.sub(_unscaled, text)
     text = _DECIMAL_POINT.sub("\x00", text)  # protect decimal points from punctuation stripping
     text = _DROP.sub("", text)
     text = _PUNCT.sub(" ", text).replace("\x00", ".")
     return _SPACE.sub(" ", text).strip()
+
+
+def _digits(m: re.Match[str]) -> str:
+    """ "nine" → "9"; "twenty-nine" → "29"."""
+    tens, _, units = m.group(0).replace("-", " ").partition(" ")
+    return str(int(_NUMBER_WORDS[tens]) + int(_NUMBER_WORDS.get(units, "0"))) if units else _NUMBER_WORDS[tens]
+
+
+def _unscaled(m: re.Match[str]) -> str:
+    value = Decimal(m.group(1)) * _SCALES[m.group(2)]
+    return str(int(value)) if value == value.to_integral_value() else m.group(0)
 
 
 def contains_normalised(haystack: str, needle: str) -> bool:

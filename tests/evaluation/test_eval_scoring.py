@@ -40,6 +40,9 @@ def cite(n: int = 1, article_id: str = "a1", title: str = "Fund story", quote: s
         ("the U.S. economy", "US"),
         ("on May 25, 2025 it", "May 25 2025"),
         ("ban on military-style   assault weapons", "Ban on military style assault weapons"),
+        ("sold for a jaw-dropping $12,600,000 on Sunday", "$12.6 million"),  # the same number, written two ways
+        ("the remainder of a nine-year sentence", "9"),
+        ("more than 2.5 million homes", "2,500,000"),
     ],
 )
 def test_contains_normalised_matches(haystack: str, needle: str) -> None:
@@ -53,6 +56,8 @@ def test_contains_normalised_matches(haystack: str, needle: str) -> None:
         ("the Obamacare rollout", "Obama"),
         ("108,029.57", "108,029.56"),
         ("4.29", "429"),  # a decimal point is not punctuation
+        ("$12.5 million", "$12.6 million"),
+        ("twenty-nine", "9"),
         ("anything", ""),
     ],
 )
@@ -61,7 +66,12 @@ def test_contains_normalised_rejects(haystack: str, needle: str) -> None:
 
 
 def test_normalise_examples() -> None:
-    assert normalise("  Norway’s $1.64 TRILLION!! ") == "norway 1.64 trillion"
+    assert normalise("  Norway’s $1.64 TRILLION!! ") == "norway 1640000000000"
+    assert normalise("$12.6 million") == normalise("$12,600,000") == "12600000"
+    assert normalise("a nine-year sentence") == "a 9 year sentence"
+    assert normalise("twenty-nine") == "29"
+    assert normalise("one two three") == "1 2 3"
+    assert normalise("1.23456789 million") == "1.23456789 million"  # not a whole number: left as written
     assert normalise("1,400 people; 2,15") == "1400 people 2 15"
 
 
