@@ -91,6 +91,7 @@ class Outcome:
     first_ok: bool = False  # the reply's first sentence holds the gold answer
     short_ok: bool | None = None  # the marked short answer matches the gold (None: the reply marks none)
     words: int = 0  # words in the reply, citation marks not counted
+    stating: list[str] = field(default_factory=list)  # cited articles whose quoted passage states the gold answer
 
 
 # ---- data ----------------------------------------------------------------------------------------
@@ -205,6 +206,10 @@ def newsbot_run(
                 contains_normalised(first_sentence(answer.text), q.answer),
                 _short_ok(answer.short_answer, q.answer),
                 reply_words(answer.text) if not answer.refused else 0,
+                _dedupe(
+                    [c.article_id for c in answer.citations if contains_normalised(c.quote, q.answer)]
+                    + [r.article_id for r in answer.also_reported if contains_normalised(r.quote, q.answer)]
+                ),
             )
         )
         _progress("newsbot", i, len(questions))
@@ -306,6 +311,7 @@ def baseline_run(articles: list[dict[str, Any]], questions: list[Question], fold
                 contains_normalised(best, q.answer),  # its reply is one sentence
                 None,
                 reply_words(best),
+                [best_article] if best_article and contains_normalised(best, q.answer) else [],
             )
         )
         _progress("baseline", i, len(questions))
@@ -334,7 +340,10 @@ def summarise(outcomes: Sequence[Outcome], questions: Sequence[Question]) -> dic
         lat = [o.latency_ms for o in rows]
         answered = [o for o in rows if not o.refused]
         words = [float(o.words) for o in answered]
-        precisions = [p for o in answered if (p := citation_precision(o.cited, gold[o.id])) is not None]
+        precisions = [
+            p for o in answered if (p := citation_precision(o.cited, gold[o.id] | set(o.stating))) is not None
+        ]
+        by_ids = [p for o in answered if (p := citation_precision(o.cited, gold[o.id])) is not None]
         out[kind] = {
             "questions": n,
             "hit@1": round(sum(bool(set(o.retrieved[:1]) & gold[o.id]) for o in rows) / n, 4) if exposed else None,
@@ -347,6 +356,7 @@ def summarise(outcomes: Sequence[Outcome], questions: Sequence[Question]) -> dic
             "words_p90": round(percentile(words, 90), 1) if words else None,
             "articles_cited": round(sum(len(set(o.cited)) for o in answered) / len(answered), 2) if answered else None,
             "citation_precision": _mean(precisions) if exposed and precisions else None,
+            "citation_precision_ids": _mean(by_ids) if exposed and by_ids else None,
             "refusal_rate": round(sum(o.refused for o in rows) / n, 4),
             "latency_p50_ms": round(percentile(lat, 50), 1),
             "latency_p95_ms": round(percentile(lat, 95), 1),
@@ -374,6 +384,7 @@ METRICS = (
     "words_p90",
     "articles_cited",
     "citation_precision",
+    "citation_precision_ids",
     "refusal_rate",
     "latency_p50_ms",
     "latency_p95_ms",
@@ -494,7 +505,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             "None while the reply marks no short answer",
             "words_p50/p90": "words in non-refused replies, citation marks not counted",
             "articles_cited": "distinct articles named as sources ([n] and also-reported) per non-refused answer",
-            "citation_precision": "mean over non-refused answers of cited gold articles / cited articles",
+            "citation_precision": "mean over non-refused answers of cited articles that hold the gold (a gold article, or "
+            "one whose quoted passage states the gold answer, as newsbot eval judges a citation) / cited articles",
+            "citation_precision_ids": "the same, counting only gold article ids (the corpus annotates one article per "
+            "question; other articles reporting the same fact count against this figure)",
             "all": "the answerable questions (gold and answer-in-article); not-in-index is reported apart",
             UNANSWERABLE: "slice mode: questions none of whose gold articles is in the slice; refusing is "
             "honest there (higher is better), answer contains gold means another article held it",

@@ -59,7 +59,9 @@ _PLACE_ASKED = re.compile(
 # "said on Friday": the day a story was told, not the day of what it tells about.
 _REPORTED_ON = re.compile(r"\b(?:said|says|announced|told|reported|confirmed|wrote|stated)\s+(?:on\s+)?$", re.I)
 # "according to Realtor.com", "the CPSC said": who tells the story, not what it tells.
-_SOURCE_BEFORE = re.compile(r"\baccording to (?:the\s+)?$|\b(?:told|reports?|reported by|data from)\s+(?:the\s+)?$", re.I)
+_SOURCE_BEFORE = re.compile(
+    r"\baccording to (?:the\s+)?$|\b(?:told|reports?|reported by|data from)\s+(?:the\s+)?$", re.I
+)
 _SOURCE_AFTER = re.compile(
     r"^[’']?s?,?\s+(?:(?:also|has|had|have)\s+)?(?:said|says|told|projects|projected|reported|reports|confirmed|estimated|"
     r"estimates|announced|noted|wrote|tweeted)\b",
@@ -182,7 +184,7 @@ def _not_a_name_start(word: str, sentence_start: bool, proper: frozenset[str] | 
     bare = word.lower().rstrip(".,")
     if bare in _LEADING or bare in _NOT_NAMES:
         return True
-    return sentence_start and proper is not None and word.rstrip(".,;:'’s") not in proper
+    return sentence_start and proper is not None and _bare(word) not in proper
 
 
 _MID_SENTENCE_CAPITAL = re.compile(r"(?<=[a-z0-9,;] )[A-Z][\w'’\-]*[\w]")
@@ -195,9 +197,17 @@ def places() -> frozenset[str]:
     return frozenset(line.strip().lower() for line in text.splitlines() if line.strip() and not line.startswith("#"))
 
 
+_POSSESSIVE_END = re.compile(r"(?:['’]s?)?[.,;:]*$")
+
+
+def _bare(word: str) -> str:
+    """A word without trailing punctuation or possessive: "Texas’" and "Texas's," → "Texas" (an "s" of its own stays)."""
+    return _POSSESSIVE_END.sub("", word)
+
+
 def _is_place(span: str) -> bool:
     known = places()
-    name = span.lower().removeprefix("the ").rstrip("'’s")
+    name = _bare(span.lower().removeprefix("the "))
     first, space, _ = name.partition(" ")
     # a one-word place opening or closing a longer name ("Kyiv Oblast", "the state of Ohio"): two lookups,
     # not a scan of every place
@@ -238,7 +248,7 @@ def _is_source(sentence: str, a: int, b: int) -> bool:
 
 def proper_words(texts: Iterable[str]) -> frozenset[str]:
     """Words written capitalised in the middle of a sentence somewhere in ``texts``: names, not starters."""
-    return frozenset(m.group(0).rstrip("'’s") for t in texts for m in _MID_SENTENCE_CAPITAL.finditer(t))
+    return frozenset(_bare(m.group(0)) for t in texts for m in _MID_SENTENCE_CAPITAL.finditer(t))
 
 
 @dataclass(frozen=True)
@@ -326,5 +336,13 @@ def slot(question: str, passages: Iterable[str] = ()) -> Slot:
     anchors = frozenset(stems(want.focus)) - names or frozenset(stems(want.focus))
     reported = bool(_REPORT_ASKED.search(want.focus))
     return Slot(
-        want.type, frozenset(stems(question)), anchors, proper, want.unit, want.counted, want.place, reported, want.title
+        want.type,
+        frozenset(stems(question)),
+        anchors,
+        proper,
+        want.unit,
+        want.counted,
+        want.place,
+        reported,
+        want.title,
     )

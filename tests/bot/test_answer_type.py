@@ -76,3 +76,31 @@ def test_the_day_a_story_was_told_is_not_when_it_happens() -> None:
     s = "Veltrix said on Friday the plant would open in March 2028."
     assert _short("When will the plant open?", s) == "March 2028"
     assert _short("When did Veltrix announce the plant?", s) == "Friday"
+
+
+def test_a_place_question_is_not_answered_by_a_sentence_naming_no_place() -> None:
+    question = "Which state voted to legalise the sale of raw milk?"
+    assert _short(question, "Critics said the vote ignored Dr. Alvarez and the farmers who opposed it.") is None
+    assert _short(question, "Lawmakers in Texas voted on Tuesday to legalise raw milk sales.") == "Texas"
+    # a place ending in "s", or written possessive, is still a known place
+    assert slot(question).spans("The bill passed in the US Senate.") != []
+    oregon = "Oregon’s legislature approved the raw milk bill."
+    assert _short(question, oregon, (oregon, "Farmers in Oregon cheered.")) == "Oregon’s"
+
+
+def test_a_quoted_phrase_answers_only_a_question_asking_for_a_title() -> None:
+    sentence = "The minister called the economy “collapsed” as the talks with Halvorsen Bank stalled."
+    assert _short("Which lender's talks stalled this week?", sentence) == "Halvorsen Bank"
+    titled = "The band's new album, “Quiet Harbour Lights”, topped the chart on Friday."
+    assert _short("Which album topped the chart this week?", titled) == "Quiet Harbour Lights"
+
+
+def test_the_source_of_a_story_is_not_its_answer() -> None:
+    question = "Which company recalled its baby rockers this week?"
+    tagged = "Two million rockers were recalled by Lullwood, the Consumer Safety Board said."
+    assert _short(question, tagged) == "Lullwood"
+    assert _short(question, "Rents rose 12% in July, according to Realtor.com, led by Miami.") == "Miami"
+    # asked who said it, the source is the answer
+    assert _short("Who said the rockers were unsafe?", "The rockers were unsafe, the Consumer Safety Board said.") == (
+        "Consumer Safety Board"
+    )
