@@ -465,7 +465,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--skip-newsbot", action="store_true", help="baseline only")
     parser.add_argument("--limit", type=int, default=0, help="ask only the first N questions")
     parser.add_argument("--check", action="store_true", help="exit 1 when a CI threshold is missed")
-    parser.add_argument("--before", type=Path, help="an earlier results file: its newsbot figures are kept as 'before'")
+    parser.add_argument(
+        "--before",
+        type=Path,
+        help="an earlier results file: its newsbot figures are kept as 'previous', its 'before' (or they) as 'before'",
+    )
     parser.add_argument("--out", type=Path, help="results JSON (default: benchmarks/results/realtimeqa-<mode>.json)")
     args = parser.parse_args(argv)
 
@@ -516,7 +520,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     }
     if args.before:
         earlier = json.loads(args.before.read_text(encoding="utf-8"))
-        result["before"] = {"git_commit": earlier.get("git_commit"), "newsbot": earlier.get("newsbot")}
+        previous = {"git_commit": earlier.get("git_commit"), "newsbot": earlier.get("newsbot")}
+        # the figures from before the direct-answer work stay as "before"; the last run's are "previous"
+        result["before"] = earlier.get("before") or previous
+        result["previous"] = previous
     newsbot = baseline = None
     if not args.skip_newsbot:
         outcomes, result["newsbot_ingest"] = newsbot_run(articles, questions, data_dir / "newsbot")

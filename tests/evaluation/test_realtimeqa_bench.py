@@ -99,3 +99,13 @@ def test_unanswerable_questions_are_reported_apart_and_checked(bench) -> None:  
     assert not bench.check(s, None)
     outcomes[1] = Out("u1", "not-in-index", ["a3"], ["a3"], False, False, 40.0)  # answers everything
     assert any("cannot answer" in m for m in bench.check(bench.summarise(outcomes, questions), None))
+
+
+def test_citation_precision_counts_articles_stating_the_gold_answer(bench) -> None:  # type: ignore[no-untyped-def]
+    Q, Out = bench.Question, bench.Outcome
+    questions = [Q("q1", date(2022, 7, 2), "?", "x", "gold", {"a1"})]
+    # cites the gold article, another whose quoted passage states the answer, and one that does not
+    mine = [Out("q1", "gold", ["a1", "a2", "a3"], ["a1", "a2", "a3"], True, False, 50.0, stating=["a2"])]
+    figures = bench.summarise(mine, questions)["gold"]
+    assert figures["citation_precision"] == round(2 / 3, 4)
+    assert figures["citation_precision_ids"] == round(1 / 3, 4)
