@@ -147,9 +147,12 @@ def no_evidence_text(coverage: Coverage) -> str:
     """A plain no-evidence message that says what the news does cover."""
     if not coverage.articles:
         return "I couldn't find anything that answers this: no news has been ingested yet."
-    named = [s for s in coverage.sources if s and s != "unknown"][:5]
-    sources = f" ({', '.join(named)})" if named else ""
-    count = f"{coverage.articles} article" + ("" if coverage.articles == 1 else "s")
+    # the most frequent sources with their counts: Coverage.sources comes ordered by count
+    ranked = sorted(((n, s) for s, n in coverage.sources.items() if s and s != "unknown"), key=lambda x: -x[0])
+    named = [f"{s} ({n:,})" for n, s in ranked[:5]]
+    more = " and others" if len(ranked) > 5 else ""
+    sources = f", most from {', '.join(named)}{more}" if named else ""
+    count = f"{coverage.articles:,} article" + ("" if coverage.articles == 1 else "s")
     return (
         f"I couldn't find anything in my news that answers this. My news covers {count} from "
         f"{human_date(coverage.first or '')} to {human_date(coverage.last or '')}{sources}."
