@@ -31,6 +31,14 @@ _TITLE_ASKED = re.compile(
     r"hashtag|term|name)s?\b",
     re.I,
 )
+# "Which new product …", "which measure": a thing, often a common noun ("a robot"), not a name.
+_THING_ASKED = re.compile(
+    r"\b(?:which|what)\s+(?:(?:new|major|popular|other|kind of|type of|sort of)\s+)*(?:menu\s+)?(?:product|item|change|"
+    r"feature|animal|reptile|creature|species|food|dish|drink|device|gadget|service|technology|ingredient|object|"
+    r"substance|drug|medication|treatment|vaccine|disease|virus|weapon|vehicle|toy|gift|policy|benefit|perk|rule|"
+    r"ban|mineral|material|plant|tool|option|offering|measure|topic|infrastructure|issue|subject)s?\b",
+    re.I,
+)
 _YEAR_ASKED = re.compile(r"\b(?:what|which) year\b|\bsince when\b", re.I)
 _DATE_ASKED = re.compile(r"\b(?:what|which) (?:day|date|month)\b|\bsince\s*:?\s*$", re.I)
 _NUMBER_ASKED = re.compile(
@@ -99,6 +107,7 @@ _NOT_NAMES = frozenset(
 )
 _WORD_NAME = r"(?:[A-Z][\w'’\-.]*[\w]|[A-Z])"
 _NAME = re.compile(rf"{_WORD_NAME}(?:\s+(?:of|the|de|da|van|von|al|bin|for|&)?\s*{_WORD_NAME})*")
+_COMPOUND_TAIL = re.compile(r"-[a-z][\w'’]*$")  # a lower-case word hyphenated to a name's last word
 _QUOTED = re.compile(r"[\"“‘']([^\"“”‘’']{2,80})[\"”’']")
 _UNITS = (
     r"percent|per cent|million|billion|trillion|thousand|hundred|points?|decades?|years?|months?|weeks?|days?|"
@@ -156,6 +165,8 @@ def asked(question: str) -> Asked:
     title = bool(_TITLE_ASKED.search(focus))
     if _NAME_ASKED.search(focus):
         return Asked(focus, wh, "name", place=place, title=title)
+    if place is None and not title and _THING_ASKED.search(focus):
+        return Asked(focus, wh, "")
     kind = _WH_TYPE.get(wh, "")
     return Asked(focus, wh, kind, place=place if kind == "name" else None, title=title and kind == "name")
 
@@ -173,6 +184,8 @@ def name_spans(sentence: str, proper: frozenset[str] | None = None, quoted: bool
             words = words[1:]
             while a < b and sentence[a].isspace():
                 a += 1
+        if words and (tail := _COMPOUND_TAIL.search(sentence[a:b])):
+            b = a + tail.start()  # "Kyiv-based", "American League-record": the name is before the hyphen
         if words and not all(w.lower().rstrip(".") in _NOT_NAMES for w in words):
             found.append((a, b))
     if quoted:

@@ -49,6 +49,8 @@ MAX_SENTENCE_CHARS = 700
 CANDIDATE_PASSAGES = 6  # sentences are taken from this many of the best passages
 SUPPORT_MIN_COVERAGE = 0.1
 REPLY_WORDS = 55  # supporting sentences are added while the reply stays within this many words
+REPORT_MIN_SCORE = 0.5  # another article's sentence scoring at least this share of the direct answer's …
+REPORT_MIN_SIMILAR = 0.2  # … and sharing this share of its words may report the same fact
 
 
 @dataclass(frozen=True)
@@ -182,7 +184,9 @@ def _reports(
     reports: list[Report] = []
     for c in ranked:
         article = article_ids[c.passage]
-        if article in seen or c.score < 0.5 * direct.score or not _similar(c.text, direct.text, 0.2):
+        if article in seen or c.score < REPORT_MIN_SCORE * direct.score:
+            continue
+        if not _similar(c.text, direct.text, REPORT_MIN_SIMILAR):
             continue
         if short_words <= stems(c.text) or short.lower() in c.text.lower():
             seen.add(article)

@@ -20,6 +20,9 @@ from bot.answering.answer_type import asked, slot
         ("When will the plant open?", "date", ""),
         ("In what year was the treaty signed?", "year", ""),
         ("What are the ferries called?", "name", ""),
+        ("Which new product did the carmaker unveil?", "", ""),  # a thing, often a common noun ("a robot")
+        ("Which measure did lawmakers leave out of the deal?", "", ""),
+        ("Which team won the final?", "name", ""),
         ("Why did the council vote?", "", ""),
     ],
 )
@@ -104,3 +107,13 @@ def test_the_source_of_a_story_is_not_its_answer() -> None:
     assert _short("Who said the rockers were unsafe?", "The rockers were unsafe, the Consumer Safety Board said.") == (
         "Consumer Safety Board"
     )
+
+
+def test_a_name_hyphenated_to_a_common_word_ends_before_the_hyphen() -> None:
+    s = "The Kyiv-based group said Maria Okafor-led talks broke the American League-record."
+    from bot.answering.answer_type import name_spans
+
+    spans = {s[a:b] for a, b in name_spans(s)}
+    assert {"Kyiv", "Maria Okafor", "American League"} <= spans
+    assert not {n for n in spans if n.endswith(("-based", "-led", "-record"))}
+    assert "Port-au-Prince" in {t[a:b] for t in ["Aid reached Port-au-Prince."] for a, b in name_spans(t)}
