@@ -349,6 +349,9 @@ def summarise(outcomes: Sequence[Outcome], questions: Sequence[Question]) -> dic
             "hit@1": round(sum(bool(set(o.retrieved[:1]) & gold[o.id]) for o in rows) / n, 4) if exposed else None,
             "hit@5": round(sum(bool(set(o.retrieved[:5]) & gold[o.id]) for o in rows) / n, 4) if exposed else None,
             "citation_hit": round(sum(bool(set(o.cited) & gold[o.id]) for o in rows) / n, 4) if exposed else None,
+            "citation_hit_stating": (
+                round(sum(bool(set(o.cited) & (gold[o.id] | set(o.stating))) for o in rows) / n, 4) if exposed else None
+            ),
             "answer_contains_gold": round(sum(o.answer_ok for o in rows) / n, 4),
             "first_sentence_contains_gold": round(sum(o.first_ok for o in answered) / n, 4),
             "short_answer_right": _share([o.short_ok for o in answered], n) if kind != UNANSWERABLE else None,
@@ -377,6 +380,7 @@ METRICS = (
     "hit@1",
     "hit@5",
     "citation_hit",
+    "citation_hit_stating",
     "answer_contains_gold",
     "first_sentence_contains_gold",
     "short_answer_right",
@@ -509,6 +513,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             "None while the reply marks no short answer",
             "words_p50/p90": "words in non-refused replies, citation marks not counted",
             "articles_cited": "distinct articles named as sources ([n] and also-reported) per non-refused answer",
+            "citation_hit_stating": "newsbot: a cited article is gold or its quoted passage states the gold answer "
+            "(as newsbot eval judges a citation; the corpus annotates one article per question)",
             "citation_precision": "mean over non-refused answers of cited articles that hold the gold (a gold article, or "
             "one whose quoted passage states the gold answer, as newsbot eval judges a citation) / cited articles",
             "citation_precision_ids": "the same, counting only gold article ids (the corpus annotates one article per "

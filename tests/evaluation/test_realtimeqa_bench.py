@@ -109,3 +109,14 @@ def test_citation_precision_counts_articles_stating_the_gold_answer(bench) -> No
     figures = bench.summarise(mine, questions)["gold"]
     assert figures["citation_precision"] == round(2 / 3, 4)
     assert figures["citation_precision_ids"] == round(1 / 3, 4)
+
+
+def test_citation_hit_stating_counts_a_cited_article_that_states_the_gold(bench) -> None:  # type: ignore[no-untyped-def]
+    Q, Out = bench.Question, bench.Outcome
+    questions = [Q(f"q{i}", date(2022, 7, 2), "?", "x", "gold", {"a1"}) for i in (1, 2)]
+    mine = [
+        Out("q1", "gold", ["a2"], ["a2"], True, False, 50.0, stating=["a2"]),  # another article states it
+        Out("q2", "gold", ["a3"], ["a3"], False, False, 50.0),  # nothing cited holds it
+    ]
+    figures = bench.summarise(mine, questions)["gold"]
+    assert figures["citation_hit"] == 0.0 and figures["citation_hit_stating"] == 0.5
