@@ -68,7 +68,8 @@ _PLACE_ASKED = re.compile(
 _REPORTED_ON = re.compile(r"\b(?:said|says|announced|told|reported|confirmed|wrote|stated)\s+(?:on\s+)?$", re.I)
 # "according to Realtor.com", "the CPSC said": who tells the story, not what it tells.
 _SOURCE_BEFORE = re.compile(
-    r"\baccording to (?:the\s+)?$|\b(?:told|reports?|reported by|data from)\s+(?:the\s+)?$", re.I
+    r"\baccording to (?:the\s+)?(?:[a-z][\w-]*\s+){0,3}$|\b(?:told|reports?|reported by|data from)\s+(?:the\s+)?$",
+    re.I,
 )
 _SOURCE_AFTER = re.compile(
     r"^[’']?s?,?\s+(?:(?:also|has|had|have)\s+)?(?:said|says|told|projects|projected|reported|reports|confirmed|estimated|"
@@ -254,7 +255,7 @@ def _by_place(sentence: str, spans: list[tuple[int, int]], place: bool | None) -
 
 
 def _is_source(sentence: str, a: int, b: int) -> bool:
-    before = sentence[max(0, a - 30) : a]
+    before = sentence[max(0, a - 60) : a]
     trailing = re.search(r"[,”\"]\s*(?:the\s+)?$", before)  # "…, the CPSC said": a tag after what was said
     return bool(_SOURCE_BEFORE.search(before) or trailing and _SOURCE_AFTER.search(sentence[b : b + 30]))
 

@@ -103,6 +103,8 @@ def test_the_source_of_a_story_is_not_its_answer() -> None:
     tagged = "Two million rockers were recalled by Lullwood, the Consumer Safety Board said."
     assert _short(question, tagged) == "Lullwood"
     assert _short(question, "Rents rose 12% in July, according to Realtor.com, led by Miami.") == "Miami"
+    tracked = "Lullwood topped the list, according to box office tracker Comscore."
+    assert _short("Which company topped the list?", tracked, (tracked, "Shares of Lullwood rose.")) == "Lullwood"
     # asked who said it, the source is the answer
     assert _short("Who said the rockers were unsafe?", "The rockers were unsafe, the Consumer Safety Board said.") == (
         "Consumer Safety Board"
