@@ -40,7 +40,7 @@ WEIGHTS = {
     "typed": 0.15,
     "restates": 0.17,
     "lead": 0.04,
-    "near": 0.04,
+    "near": 0.08,
     "lacks_figure": 0.2,
     "counts": 0.2,
     "unrelated": 0.1,
