@@ -101,7 +101,8 @@ def ingest_command(
             f"{report.duplicates} duplicates, "
             + (f"{report.reembedded} re-embedded (vectors were missing), " if report.reembedded else "")
             + f"{report.failed} failed · {report.chunks} chunks embedded "
-            f"in {report.seconds:.1f}s"
+            f"in {report.seconds:.1f}s",
+            soft_wrap=True,  # one line for a pipe or a log; a terminal wraps it itself
         )
     raise typer.Exit(1 if report.failed else 0)
 

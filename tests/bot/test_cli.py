@@ -79,3 +79,12 @@ def test_an_unwritable_model_cache_is_one_line_naming_the_setting(
     assert result.exit_code == 2
     [line] = result.stderr.strip().splitlines()
     assert "cannot create the model cache" in line and "NEWSBOT_MODEL_DIR" in line
+
+
+def test_ingest_summary_is_one_line_in_a_narrow_pipe(ingested: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from bot.cli import _shared
+
+    monkeypatch.setattr(_shared.out, "_width", 30)  # a pipe or log 30 columns wide
+    result = runner.invoke(make_app(), ["ingest", str(EXAMPLES)])
+    summary = [line for line in result.stdout.splitlines() if "unchanged" in line]
+    assert len(summary) == 1 and "4 unchanged, 0 duplicates, 0 failed · 0 chunks embedded in" in summary[0]
