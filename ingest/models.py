@@ -15,6 +15,7 @@ class RawRecord:
     fields: dict[str, Any]
     origin: str
     raw: dict[str, Any] | None = field(default=None, repr=False, compare=False)
+    warnings: tuple[str, ...] = ()  # stored anyway, but an operator should look (a doubtful extraction)
 
 
 @dataclass(frozen=True)

@@ -36,6 +36,7 @@ class PageMeta:
     canonical: str = ""
     ld_url: str = ""
     published: str = ""
+    main_chars: int = 0  # characters of paragraph text in the page's <article>/<main> (else its body)
 
 
 def _text(node: Any) -> str:
@@ -74,7 +75,30 @@ def read_page_meta(data: bytes | str) -> PageMeta:
         ld_url=_first([a.get("url") for a in ld if isinstance(a.get("url"), str)]),
         published=_first([a.get("datePublished") for a in ld if isinstance(a.get("datePublished"), str)])
         or meta("article:published_time", "datePublished", "og:published_time"),
+        main_chars=_main_chars(root),
     )
+
+
+# Paragraphs a reader does not take for the article: comments, sidebars, related stories, footers.
+_ASIDE = (
+    "ancestor::aside or ancestor::nav or ancestor::footer or ancestor::*[re:test(concat(@class, ' ', @id), "
+    "'comment|related|sidebar|footer|promo|newsletter|recommend', 'i')]"
+)
+
+
+_EXSLT = {"re": "http://exslt.org/regular-expressions"}
+
+
+def _main_chars(root: Any) -> int:
+    """Characters of the paragraphs of prose (≥ 80 characters each) in the page's biggest <article> or
+    <main>, else anywhere, comments and sidebars aside: what a reader takes for the article."""
+    scope = root.xpath("//article") or root.xpath("//main") or [root]
+
+    def prose(node: Any) -> int:
+        paragraphs = [p for p in node.xpath(".//p") if not p.xpath(_ASIDE, namespaces=_EXSLT)]
+        return sum(n for p in paragraphs if (n := len(" ".join(p.text_content().split()))) >= 80)
+
+    return max(prose(node) for node in scope)  # a page listing other stories as <article>s: the biggest
 
 
 def _name(value: object) -> str:
@@ -154,6 +178,30 @@ def page_published(meta: PageMeta, fallback: object) -> object:
     return meta.published if parse_date(meta.published) is not None else fallback
 
 
+KEPT_MIN_SHARE = 0.5  # an extraction keeping less of the page's prose than this is reported
+NAVIGATION_MIN_SHARE = 0.7  # … and one whose lines are mostly short link-like lines,
+NAVIGATION_MAX_PROSE = 600  # with less prose (lines of 80+ characters) than this
+
+
+def extraction_warning(text: str, main_chars: int) -> str:
+    """Why the extracted ``text`` looks like a failed extraction of a page with ``main_chars`` of prose, or ""."""
+    kept = len(text)
+    if main_chars >= 1000 and kept < KEPT_MIN_SHARE * main_chars:
+        return (
+            f"extracted text looks incomplete: {kept:,} characters kept of about {main_chars:,} in the page's "
+            "paragraphs (check it with newsbot show)"
+        )
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    short = [line for line in lines if len(line) < 40 and not line.endswith((".", "!", "?", '"', "”"))]
+    prose = sum(len(line) for line in lines if len(line) >= 80)
+    if len(lines) >= 6 and len(short) >= NAVIGATION_MIN_SHARE * len(lines) and prose < NAVIGATION_MAX_PROSE:
+        return (
+            f"extracted text looks like navigation: {len(short)} of its {len(lines)} lines are short link-like "
+            "lines (check it with newsbot show)"
+        )
+    return ""
+
+
 def page_fields(data: bytes, url: str | None) -> dict[str, Any] | str:
     """A page's main text (trafilatura) and its own metadata as reader fields, or why it cannot be read."""
     try:
@@ -169,4 +217,5 @@ def page_fields(data: bytes, url: str | None) -> dict[str, Any] | str:
         "url": page_url(meta, url) or absolute_url(found.get("url"), url),
         "source": meta.site_name or found.get("sitename") or found.get("hostname"),
         "authors": [a for a in re.split(r";\s*", found.get("author") or "") if a],
+        "extraction_warning": extraction_warning(found.get("text") or "", meta.main_chars),
     }  # fmt: skip

@@ -43,6 +43,7 @@ class IngestReport:
     tokens: int = 0
     seconds: float = 0.0
     errors: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)  # stored, but worth a look (one line each)
 
     def as_dict(self) -> dict[str, object]:
         return {
@@ -57,6 +58,7 @@ class IngestReport:
             "seconds": round(self.seconds, 3),
             "chunks_per_second": round(self.chunks / self.seconds, 2) if self.seconds else 0.0,
             "errors": self.errors,
+            "warnings": self.warnings,
         }
 
 
@@ -79,6 +81,7 @@ class _Planner:
     planned: dict[str, str] = field(default_factory=dict)  # id -> content hash, prepared in this run
     progress: ProgressCallback | None = None
     default_date: date | None = None
+    on_warning: Callable[[str], None] = lambda _m: None
     seen: int = 0
 
     def plan(self, item: RawRecord | InputError) -> PreparedArticle | None:
@@ -91,6 +94,10 @@ class _Planner:
         article = self._article(item)
         if article is None:
             return None
+        for warning in item.warnings:
+            message = f"{item.origin}: {warning}"
+            self.report.warnings.append(message)
+            self.on_warning(message)
         digest = content_hash(article)
         if self.planned.get(article.id) == digest:  # the same record again (overlapping inputs): once
             self.report.duplicates += 1
@@ -220,6 +227,7 @@ def run_ingest(
     *,
     stdin: TextIO | None = None,
     on_error: Callable[[str], None] = lambda _m: None,
+    on_warning: Callable[[str], None] = lambda _m: None,
     progress: ProgressCallback | None = None,
     max_record_bytes: int = 5_000_000,
     batch_size: int = 16,
@@ -242,7 +250,15 @@ def run_ingest(
     except IndexUnavailable:  # a Chroma server down: the first write says so, as it always did
         missing = set()
     planner = _Planner(
-        index, report, on_error, max_record_bytes, redo, missing, progress=progress, default_date=default_date
+        index,
+        report,
+        on_error,
+        max_record_bytes,
+        redo,
+        missing,
+        progress=progress,
+        default_date=default_date,
+        on_warning=on_warning,
     )
     fetch = Fetcher(deadline_s=fetch_timeout, run_deadline_s=fetch_run_timeout, max_bytes=input_limit(max_record_bytes))
     reader = read_inputs(list(inputs), stdin=stdin, fetch=fetch, max_record_bytes=max_record_bytes, field_map=field_map)

@@ -408,11 +408,12 @@ def _html_record(data: bytes, origin: str, url: str | None) -> Item:
     page = page_fields(data, url)
     if isinstance(page, str):
         return InputError(origin, page)
+    warning = page.pop("extraction_warning", "")
     fields = normalise_fields(page)
     title, text = fields.get("title", ""), fields.setdefault("text", "")
     if title and text.startswith(title + "\n"):  # the page repeats its headline atop the text
         fields["text"] = text[len(title) + 1 :].lstrip()
-    return RawRecord(fields, origin)
+    return RawRecord(fields, origin, warnings=(warning,) if warning else ())
 
 
 def _feed(data: bytes, origin: str, max_bytes: int, url: str | None) -> Iterator[Item]:

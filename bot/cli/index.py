@@ -81,6 +81,7 @@ def ingest_command(
                 embedder,
                 stdin=sys.stdin,
                 on_error=lambda message: warn("skipped", message),
+                on_warning=lambda message: warn("warning", message),
                 progress=progress,
                 max_record_bytes=settings.max_record_bytes,
                 batch_size=settings.embedding_batch_size,
