@@ -147,6 +147,20 @@ class Catalog:
         ).fetchone()
         return _article_dict(row, with_text=True) if row else None
 
+    def article_chunks(self, article_id: str) -> list[dict[str, Any]]:
+        """An article's chunks in order: position, start and end offsets into its text, and text."""
+        rows = self.db.execute(
+            "SELECT position, start, end, text FROM chunks WHERE article_id = ? ORDER BY position", (article_id,)
+        ).fetchall()
+        return [{"position": r[0], "start": r[1], "end": r[2], "text": r[3]} for r in rows]
+
+    def count_articles(self, source: str | None = None) -> int:
+        """How many articles are stored (of ``source``, when given)."""
+        row = self.db.execute(
+            "SELECT count(*) FROM articles WHERE (CAST(? AS TEXT) IS NULL OR source = ?)", (source, source)
+        ).fetchone()
+        return int(row[0])
+
     def aliases(self, article_id: str) -> list[str]:
         """Other ids the same article arrived under."""
         return [r[0] for r in self.db.execute("SELECT alias FROM aliases WHERE article_id = ?", (article_id,))]

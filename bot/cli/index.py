@@ -25,6 +25,7 @@ from bot.cli._shared import (
     load_settings,
     out,
     parse_date,
+    plain,
     progress_bar,
     warn,
 )
@@ -121,19 +122,64 @@ def list_command(
     data_dir: DataDir = None,
     as_json: JsonFlag = False,
     limit: Annotated[int, typer.Option(help="How many articles.")] = 50,
+    show_all: Annotated[bool, typer.Option("--all", help="Every article.")] = False,
     source: Annotated[str | None, typer.Option(help="Only this source.")] = None,
 ) -> None:
     """List stored articles, newest first; inferred dates are marked."""
-    rows = _open_catalog(data_dir).list_articles(limit=limit, source=source)
+    catalog = _open_catalog(data_dir)
+    total = catalog.count_articles(source)
+    rows = catalog.list_articles(limit=total if show_all else limit, source=source)
     if as_json:
         out.print_json(json.dumps(rows))
         return
     table = Table("id", "published", "source", "title", "chunks")
+    longest_id = max((len(plain(r["id"])) for r in rows), default=2)
+    table.columns[0].no_wrap = True  # ids are what `newsbot remove` takes: never cut or wrapped
+    table.columns[0].min_width = longest_id
     for r in rows:
         day = r["published"] + (" (inferred from text)" if r["date_inferred"] else "")
         status = "" if r["status"] == "ready" else f" [{r['status']}]"
-        table.add_row(r["id"], day, r["source"], r["title"][:70] + status, str(r["chunk_count"]))
-    out.print(table)
+        table.add_row(plain(r["id"]), day, plain(r["source"]), plain(r["title"])[:70] + status, str(r["chunk_count"]))
+    out.print(table, width=max(out.width, longest_id + 60), crop=False)  # wider than the terminal, not a cut id
+    if len(rows) < total:
+        out.print(
+            f"Showing {len(rows):,} of {total:,} articles; --all shows every one, --limit N the newest N.",
+            soft_wrap=True,
+        )
+
+
+def show_command(
+    article_id: Annotated[str, typer.Argument(help="An article id (as `newsbot list` shows it) or an alias.")],
+    data_dir: DataDir = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """One stored article: its metadata, its stored text and its chunks, to check what was extracted."""
+    catalog = _open_catalog(data_dir)
+    article = catalog.article(article_id)
+    if article is None:
+        raise fail(NewsbotError(f"no article with id {article_id!r} (newsbot list shows the ids)"))
+    article["chunks"] = catalog.article_chunks(article["id"])
+    article["aliases"] = catalog.aliases(article["id"])
+    if as_json:
+        out.print_json(json.dumps(article))
+        return
+    day = article["published"] + (" (inferred from text)" if article["date_inferred"] else "")
+    for label, value in (
+        ("id", article["id"]),
+        ("title", article["title"]),
+        ("source", article["source"]),
+        ("url", article["url"]),
+        ("published", day),
+        ("status", article["status"]),
+        ("from", article["origin"]),
+        ("aliases", ", ".join(article["aliases"])),
+    ):
+        if value:
+            out.print(f"{label:>9}: {plain(value)}", soft_wrap=True)
+    out.print(f"\n{plain(article['text'])}\n", soft_wrap=True)
+    for c in article["chunks"]:
+        out.print(f"chunk {c['position'] + 1} [{c['start']}:{c['end']}] {len(c['text']):,} characters", style="bold")
+        out.print(plain(c["text"]), soft_wrap=True)
 
 
 def stats_command(data_dir: DataDir = None, as_json: JsonFlag = False) -> None:
@@ -296,7 +342,8 @@ def _same_place(a: IndexSettings, b: IndexSettings) -> bool:
 
 def register(app: typer.Typer) -> None:
     """Add the ingest commands to a Typer app."""
-    for name, command in (("ingest", ingest_command), ("list", list_command), ("stats", stats_command),
+    for name, command in (("ingest", ingest_command), ("list", list_command), ("show", show_command),
+                          ("stats", stats_command),
                           ("snapshots", snapshots_command), ("remove", remove_command), ("check", check_command),
                           ("copy", copy_command)):  # fmt: skip
         app.command(name)(damage_is_one_line(command))
