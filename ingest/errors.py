@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 
 def one_line(exc: BaseException) -> str:
     """An exception as one short line (for error messages shown to users)."""
@@ -20,6 +22,21 @@ class NewsbotError(Exception):
 
 class ConfigError(NewsbotError):
     """A setting is missing or wrong."""
+
+
+def record_name(origin: str, n: int, *, line: bool = False) -> str:
+    """How every message names a record, 1-based: ``file:line`` for a line or CSV row, ``file#n`` for the
+    n-th item of a feed or JSON array."""
+    return f"{origin}:{n}" if line else f"{origin}#{n}"
+
+
+_RECORD = re.compile(r"^(?P<file>.*?)(?P<record>:\d+|#\d+)?$", re.S)
+
+
+def split_origin(origin: str) -> tuple[str, str]:
+    """``("file", "record")`` of a name made by :func:`record_name` (record "" for a whole file)."""
+    m = _RECORD.match(origin)
+    return (m["file"], (m["record"] or "").lstrip(":#")) if m else (origin, "")
 
 
 class InputError(NewsbotError):

@@ -17,7 +17,7 @@ import numpy as np
 from ingest.articles import content_hash, text_hash, to_article
 from ingest.chunking import chunk_article
 from ingest.embedding import Embedder
-from ingest.errors import IndexUnavailable, InputError, unexpected
+from ingest.errors import IndexUnavailable, InputError, split_origin, unexpected
 from ingest.fetch import Fetcher
 from ingest.models import Article, RawRecord
 from ingest.readers import input_limit, read_inputs
@@ -57,9 +57,16 @@ class IngestReport:
             "tokens": self.tokens,
             "seconds": round(self.seconds, 3),
             "chunks_per_second": round(self.chunks / self.seconds, 2) if self.seconds else 0.0,
-            "errors": self.errors,
-            "warnings": self.warnings,
+            "errors": [_as_object(line) for line in self.errors],
+            "warnings": [_as_object(line) for line in self.warnings],
         }
+
+
+def _as_object(line: str) -> dict[str, str]:
+    """An error or warning line ("file:line: reason", "file#n: reason") as {file, record, reason}."""
+    where, _, reason = line.partition(": ")
+    file, record = split_origin(where)
+    return {"file": file, "record": record, "reason": reason}
 
 
 ProgressCallback = Callable[[int, int], None]  # (records read, chunks embedded)

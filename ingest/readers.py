@@ -19,7 +19,7 @@ from typing import Any, TextIO
 
 from ingest.clean import html_to_text
 from ingest.encodings import sniff_encoding, to_utf8
-from ingest.errors import ConfigError, InputError, unexpected
+from ingest.errors import ConfigError, InputError, record_name, unexpected
 from ingest.feeds import feed_entries, is_json_feed, json_feed_items
 from ingest.fetch import Fetcher, is_url
 from ingest.models import RawRecord
@@ -315,7 +315,7 @@ def _jsonl(stream: Any, origin: str, max_bytes: int) -> Iterator[Item]:
     lines = _lines(stream, input_limit(max_bytes))
     try:
         for lineno, raw in enumerate(lines, 1):  # noqa: B007
-            here, start = f"{origin}:{lineno}", offset
+            here, start = record_name(origin, lineno, line=True), offset
             if isinstance(raw, int):
                 offset += raw
                 yield InputError(here, f"record is {raw / 1e6:.1f} MB, over the {max_bytes / 1e6:.1f} MB limit")
@@ -358,8 +358,8 @@ def _json_document(text: str, origin: str, max_bytes: int, url: str | None = Non
     elif isinstance(value, dict) and isinstance(value.get("articles"), list):
         value = value["articles"]
     if isinstance(value, list):
-        for i, item in enumerate(value):
-            yield _record(item, f"{origin}[#{i}]", max_bytes)
+        for i, item in enumerate(value, 1):
+            yield _record(item, record_name(origin, i), max_bytes)
     elif isinstance(value, dict):
         yield _record(value, origin, max_bytes)
     else:
@@ -369,9 +369,13 @@ def _json_document(text: str, origin: str, max_bytes: int, url: str | None = Non
 def _csv(text: str, origin: str, max_bytes: int) -> Iterator[Item]:
     csv.field_size_limit(max_bytes)  # a field over one record's limit could never be stored
     rows = csv.DictReader(io.StringIO(text, newline=""))
-    i = 0
+    try:
+        _ = rows.fieldnames  # the header is read here, so line numbers count it
+    except csv.Error as exc:
+        yield InputError(origin, f"malformed CSV: {exc}")
+        return
     while True:
-        here = f"{origin}[#{i}]"
+        start = rows.reader.line_num + 1  # the row's first line (the header is line 1)
         try:
             row = next(rows)
         except StopIteration:
@@ -380,11 +384,11 @@ def _csv(text: str, origin: str, max_bytes: int) -> Iterator[Item]:
             if "field limit" not in str(exc):
                 yield InputError(origin, f"malformed CSV: {exc}")
                 return
+            here = record_name(origin, start, line=True)
             yield InputError(here, f"a field is over the {_mb(max_bytes)} limit (NEWSBOT_MAX_RECORD_BYTES)")
         else:
             if any(v for k, v in row.items() if k is not None):
-                yield _record(row, here, max_bytes)
-        i += 1
+                yield _record(row, record_name(origin, start, line=True), max_bytes)
 
 
 def _text_file(text: str) -> dict[str, Any]:
@@ -420,8 +424,8 @@ def _feed(data: bytes, origin: str, max_bytes: int, url: str | None) -> Iterator
     entries, problem = feed_entries(data, url)
     if problem:
         yield InputError(origin, problem)
-    for i, fields in enumerate(entries):
-        yield _record(fields, f"{origin}[#{i}]", max_bytes)
+    for i, fields in enumerate(entries, 1):
+        yield _record(fields, record_name(origin, i), max_bytes)
 
 
 def _read_url(url: str, fetch: Fetch, max_bytes: int) -> Iterator[Item]:

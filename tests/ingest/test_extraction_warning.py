@@ -70,6 +70,8 @@ def test_ingest_warns_about_a_page_whose_text_it_mostly_lost_and_stores_it(
     report = json.loads(result.stdout)
     assert report["new"] == 2 and report["failed"] == 0  # stored all the same
     assert len(report["warnings"]) == 1
-    assert report["warnings"][0].startswith(f"{lost}: extracted text looks incomplete: 61 characters kept of about 2,")
+    warning = report["warnings"][0]
+    assert warning["file"] == str(lost) and warning["record"] == ""
+    assert warning["reason"].startswith("extracted text looks incomplete: 61 characters kept of about 2,")
     again = runner.invoke(make_app(), ["ingest", str(lost)])
     assert "warning" in again.stderr and "lost.html: extracted text looks incomplete" in again.stderr

@@ -69,8 +69,8 @@ def test_jsonl_records_and_per_line_errors() -> None:
 def test_json_csv_text_and_markdown() -> None:
     items = _read(FIXTURES / "collection.json", FIXTURES / "single.json", FIXTURES / "articles.csv")
     assert [i.origin.rsplit("/", 1)[1] for i in items] == [
-        "collection.json[#0]", "collection.json[#1]", "collection.json[#2]", "single.json",
-        "articles.csv[#0]", "articles.csv[#1]",
+        "collection.json#1", "collection.json#2", "collection.json#3", "single.json",
+        "articles.csv:2", "articles.csv:4",  # a row is named by its first line; the first row spans two
     ]  # fmt: skip
     museum, not_object, drive, solo, bridge, ferry = items
     assert isinstance(not_object, InputError) and "is a string, not an object" in not_object.reason
@@ -95,10 +95,10 @@ def test_json_csv_text_and_markdown() -> None:
 def test_rss_and_atom_feeds() -> None:
     items = _read(FIXTURES / "feed.rss", FIXTURES / "feed.atom")
     assert [i.origin.rsplit("/", 1)[1] for i in items] == [
-        "feed.rss[#0]",
-        "feed.rss[#1]",
-        "feed.atom[#0]",
-        "feed.atom[#1]",
+        "feed.rss#1",
+        "feed.rss#2",
+        "feed.atom#1",
+        "feed.atom#2",
     ]
     pier, fish, comet, seeds = (i.fields for i in _records(items))
     assert pier == {
@@ -267,8 +267,8 @@ def test_urls_feed_json_and_failures(server: str) -> None:
     dead = f"http://127.0.0.1:{_closed_port()}/news"
     items = _read(f"{server}/feed", f"{server}/sniffed", f"{server}/api/articles", f"{server}/gone", dead)
     assert [i.origin for i in items] == [
-        f"{server}/feed[#0]", f"{server}/feed[#1]", f"{server}/sniffed[#0]", f"{server}/sniffed[#1]",
-        f"{server}/api/articles[#0]", f"{server}/api/articles[#1]", f"{server}/api/articles[#2]",
+        f"{server}/feed#1", f"{server}/feed#2", f"{server}/sniffed#1", f"{server}/sniffed#2",
+        f"{server}/api/articles#1", f"{server}/api/articles#2", f"{server}/api/articles#3",
         f"{server}/gone", dead,
     ]  # fmt: skip
     assert items[0].fields["title"] == "New pier opens to the public"  # type: ignore[union-attr]
@@ -299,7 +299,7 @@ def test_injected_fetch_decides_by_content_type_and_sniffing() -> None:
     }
     items = _read(*bodies, fetch=lambda url: bodies[url])
     assert [(i.origin, getattr(i, "reason", "")) for i in items] == [
-        ("https://n.example/feed.xml[#0]", ""), ("https://n.example/feed.xml[#1]", ""),
+        ("https://n.example/feed.xml#1", ""), ("https://n.example/feed.xml#2", ""),
         ("https://n.example/items:1", ""), ("https://n.example/items:2", ""),
         ("https://n.example/logo.png", "unsupported content type image/png: not a page, feed or JSON"),
     ]  # fmt: skip

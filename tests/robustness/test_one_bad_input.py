@@ -185,6 +185,6 @@ def test_whole_files_and_csv_fields_over_the_limit_are_one_line_each(
     assert report.errors == [
         *(f"{tmp_path / n}: file is {(tmp_path / n).stat().st_size / 1e3:.1f} KB, over the 67.5 KB limit for a whole file (NEWSBOT_MAX_RECORD_BYTES; "
           "JSON lines have no file limit)" for n in big),
-        f"{rows}[#1]: a field is over the 1.0 KB limit (NEWSBOT_MAX_RECORD_BYTES)",
+        f"{rows}:3: a field is over the 1.0 KB limit (NEWSBOT_MAX_RECORD_BYTES)",
     ]  # fmt: skip
     assert _stored(index) == {"r1": "ready", "r3": "ready"}
