@@ -1,8 +1,21 @@
-"""Human-readable dates and market values for answers and refusals."""
+"""Human-readable dates and market values for answers and refusals, and untrusted text made safe to show."""
 
 from __future__ import annotations
 
+import re
 from datetime import date
+
+# Zero-width, bidi override/isolate, BOM and control characters (but \t and \n): the same set ingest
+# cleans from article text, here also for metadata, questions and model output shown in Slack or a terminal.
+_INVISIBLE = re.compile(
+    "[\u00ad\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff\x00-\x08\x0b-\x1f\x7f-\x9f]+"
+)
+
+
+def visible(text: str) -> str:
+    """``text`` without invisible and bidirectional control characters (so no terminal escape sequences)."""
+    return _INVISIBLE.sub("", text)
+
 
 METRIC_LABELS = {
     "price": "price",

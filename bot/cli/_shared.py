@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import functools
 import logging
-import re
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
@@ -72,14 +71,6 @@ def damage_is_one_line(command: Callable[..., Any]) -> Callable[..., Any]:
             raise fail(NewsbotError(problem)) from None
 
     return run
-
-
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
-
-
-def plain(text: object) -> str:
-    """Stored (untrusted) text for the terminal: no control characters, so no escape sequences."""
-    return _CONTROL.sub("", str(text))
 
 
 def warn(label: str, message: str) -> None:

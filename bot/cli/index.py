@@ -14,7 +14,7 @@ import typer
 from rich.progress import TextColumn
 from rich.table import Table
 
-from bot.answering.formatting import human_value
+from bot.answering.formatting import human_value, visible
 from bot.cli._shared import (
     DataDir,
     JsonFlag,
@@ -25,7 +25,6 @@ from bot.cli._shared import (
     load_settings,
     out,
     parse_date,
-    plain,
     progress_bar,
     warn,
 )
@@ -133,13 +132,15 @@ def list_command(
         out.print_json(json.dumps(rows))
         return
     table = Table("id", "published", "source", "title", "chunks")
-    longest_id = max((len(plain(r["id"])) for r in rows), default=2)
+    longest_id = max((len(visible(r["id"])) for r in rows), default=2)
     table.columns[0].no_wrap = True  # ids are what `newsbot remove` takes: never cut or wrapped
     table.columns[0].min_width = longest_id
     for r in rows:
         day = r["published"] + (" (inferred from text)" if r["date_inferred"] else "")
         status = "" if r["status"] == "ready" else f" [{r['status']}]"
-        table.add_row(plain(r["id"]), day, plain(r["source"]), plain(r["title"])[:70] + status, str(r["chunk_count"]))
+        table.add_row(
+            visible(r["id"]), day, visible(r["source"]), visible(r["title"])[:70] + status, str(r["chunk_count"])
+        )
     out.print(table, width=max(out.width, longest_id + 60), crop=False)  # wider than the terminal, not a cut id
     if len(rows) < total:
         out.print(
@@ -175,11 +176,11 @@ def show_command(
         ("aliases", ", ".join(article["aliases"])),
     ):
         if value:
-            out.print(f"{label:>9}: {plain(value)}", soft_wrap=True)
-    out.print(f"\n{plain(article['text'])}\n", soft_wrap=True)
+            out.print(f"{label:>9}: {visible(value)}", soft_wrap=True)
+    out.print(f"\n{visible(article['text'])}\n", soft_wrap=True)
     for c in article["chunks"]:
         out.print(f"chunk {c['position'] + 1} [{c['start']}:{c['end']}] {len(c['text']):,} characters", style="bold")
-        out.print(plain(c["text"]), soft_wrap=True)
+        out.print(visible(c["text"]), soft_wrap=True)
 
 
 def stats_command(data_dir: DataDir = None, as_json: JsonFlag = False) -> None:

@@ -15,7 +15,7 @@ from typing import Any
 from urllib.parse import quote, urlsplit
 
 from bot.answering.answer import Answer, Citation
-from bot.answering.formatting import human_date
+from bot.answering.formatting import human_date, visible
 
 MAX_BLOCKS = 50
 MAX_SECTION_CHARS = 3000
@@ -38,18 +38,6 @@ _REFUSAL_HEADINGS = {
     "no_evidence": "I found nothing in the news I have that answers this",
     "prediction": "I don't predict the future, only report what the news says",
 }
-
-
-# Zero-width, bidi override/isolate, BOM and control characters (but \t and \n): the same set ingest
-# cleans from article text, here also for metadata, questions and model output.
-_INVISIBLE = re.compile(
-    "[\u00ad\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff\x00-\x08\x0b-\x1f\x7f-\x9f]+"
-)
-
-
-def visible(text: str) -> str:
-    """``text`` without invisible and bidirectional control characters."""
-    return _INVISIBLE.sub("", text)
 
 
 # mrkdwn that untrusted text could use to pose as the bot's own labels: emphasis, code, strike, emoji
