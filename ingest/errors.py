@@ -31,12 +31,15 @@ def record_name(origin: str, n: int, *, line: bool = False) -> str:
 
 
 _RECORD = re.compile(r"^(?P<file>.*?)(?P<record>:\d+|#\d+)?$", re.S)
+_URL_AUTHORITY = re.compile(r"^[a-z][a-z0-9+.-]*://[^/]*$", re.I)  # "http://host": what follows is a port
 
 
 def split_origin(origin: str) -> tuple[str, str]:
     """``("file", "record")`` of a name made by :func:`record_name` (record "" for a whole file)."""
     m = _RECORD.match(origin)
-    return (m["file"], (m["record"] or "").lstrip(":#")) if m else (origin, "")
+    if not m or not m["record"] or (m["record"].startswith(":") and _URL_AUTHORITY.match(m["file"])):
+        return origin, ""
+    return m["file"], m["record"][1:]
 
 
 class InputError(NewsbotError):

@@ -42,8 +42,18 @@ class IngestReport:
     chunks: int = 0
     tokens: int = 0
     seconds: float = 0.0
-    errors: list[str] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)  # stored, but worth a look (one line each)
+    failures: list[InputError] = field(default_factory=list)  # records and files not stored
+    doubts: list[InputError] = field(default_factory=list)  # stored, but worth a look
+
+    @property
+    def errors(self) -> list[str]:
+        """One line per failure, naming file, record and reason."""
+        return [str(e) for e in self.failures]
+
+    @property
+    def warnings(self) -> list[str]:
+        """One line per doubtful record that was stored all the same."""
+        return [str(e) for e in self.doubts]
 
     def as_dict(self) -> dict[str, object]:
         return {
@@ -57,16 +67,15 @@ class IngestReport:
             "tokens": self.tokens,
             "seconds": round(self.seconds, 3),
             "chunks_per_second": round(self.chunks / self.seconds, 2) if self.seconds else 0.0,
-            "errors": [_as_object(line) for line in self.errors],
-            "warnings": [_as_object(line) for line in self.warnings],
+            "errors": [_as_object(e) for e in self.failures],
+            "warnings": [_as_object(e) for e in self.doubts],
         }
 
 
-def _as_object(line: str) -> dict[str, str]:
-    """An error or warning line ("file:line: reason", "file#n: reason") as {file, record, reason}."""
-    where, _, reason = line.partition(": ")
-    file, record = split_origin(where)
-    return {"file": file, "record": record, "reason": reason}
+def _as_object(error: InputError) -> dict[str, str]:
+    """An error or warning as {file, record, reason} (record "" for a whole file)."""
+    file, record = split_origin(error.origin)
+    return {"file": file, "record": record, "reason": error.reason}
 
 
 ProgressCallback = Callable[[int, int], None]  # (records read, chunks embedded)
@@ -96,15 +105,15 @@ class _Planner:
         if self.progress and self.seen % 25 == 0:
             self.progress(self.seen, self.report.chunks)
         if isinstance(item, InputError):
-            self._fail(str(item))
+            self._fail(item)
             return None
         article = self._article(item)
         if article is None:
             return None
         for warning in item.warnings:
-            message = f"{item.origin}: {warning}"
-            self.report.warnings.append(message)
-            self.on_warning(message)
+            doubt = InputError(item.origin, warning)
+            self.report.doubts.append(doubt)
+            self.on_warning(str(doubt))
         digest = content_hash(article)
         if self.planned.get(article.id) == digest:  # the same record again (overlapping inputs): once
             self.report.duplicates += 1
@@ -142,10 +151,10 @@ class _Planner:
         try:
             return to_article(item, max_bytes=self.max_bytes, default_date=self.default_date)
         except InputError as exc:
-            self._fail(str(exc))
+            self._fail(exc)
         except Exception as exc:  # one record no step foresaw must not cost the others
             log.debug("unexpected failure reading %s", item.origin, exc_info=True)
-            self._fail(str(InputError(item.origin, unexpected(exc))))
+            self._fail(InputError(item.origin, unexpected(exc)))
         return None
 
     def _prepare(self, article: Article, digest: str, text_key: str) -> PreparedArticle | None:
@@ -155,14 +164,14 @@ class _Planner:
             snapshots = extract_snapshots(article.text, article.id, article.published)
         except Exception as exc:  # one record no step foresaw must not cost the others
             log.debug("unexpected failure preparing %s", article.origin, exc_info=True)
-            self._fail(str(InputError(article.origin, unexpected(exc))))
+            self._fail(InputError(article.origin, unexpected(exc)))
             return None
         return PreparedArticle(article, digest, text_key, chunks, snapshots)
 
-    def _fail(self, message: str) -> None:
+    def _fail(self, error: InputError) -> None:
         self.report.failed += 1
-        self.report.errors.append(message)
-        self.on_error(message)
+        self.report.failures.append(error)
+        self.on_error(str(error))
 
 
 def _batches(prepared: Iterable[PreparedArticle | None]) -> Iterator[list[PreparedArticle]]:

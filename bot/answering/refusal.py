@@ -147,7 +147,7 @@ def no_evidence_text(coverage: Coverage) -> str:
     """A plain no-evidence message that says what the news does cover."""
     if not coverage.articles:
         return "I couldn't find anything that answers this: no news has been ingested yet."
-    # the most frequent sources with their counts: Coverage.sources comes ordered by count
+    # the most frequent sources with their counts (whatever order a backend returns them in)
     ranked = sorted(((n, s) for s, n in coverage.sources.items() if s and s != "unknown"), key=lambda x: -x[0])
     named = [f"{s} ({n:,})" for n, s in ranked[:5]]
     more = " and others" if len(ranked) > 5 else ""
