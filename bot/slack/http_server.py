@@ -175,11 +175,15 @@ class HttpServer:
             self._stopped.set()
 
     def shutdown(self) -> None:
-        """Stop serving and wait (briefly) until the loop has closed every connection."""
+        """Stop serving and wait (briefly) until the loop has closed every connection; a second call does
+        nothing (the loop's trigger is closed by then, and its file descriptor may belong to someone else)."""
+        if self._stopped.is_set():
+            return
         self._stop.set()
         if not self._running:
             self._server.task_dispatcher.shutdown(timeout=5)
             close_all(self._map)
+            self._stopped.set()
             return
         self._server.pull_trigger()
         self._stopped.wait(timeout=10)

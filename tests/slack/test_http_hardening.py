@@ -222,3 +222,28 @@ def test_a_request_still_dripping_after_the_deadline_is_dropped(monkeypatch: pyt
             assert closed and time.monotonic() - started < 5
     finally:
         server.shutdown()
+
+
+def test_a_second_shutdown_does_nothing_even_when_the_trigger_fd_was_reused() -> None:
+    from slack_bolt import App
+
+    app = App(signing_secret=SIGNING_SECRET, token_verification_enabled=False, token="xoxb-test")
+    server = HttpServer(app, SIGNING_SECRET, "127.0.0.1", 0)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    while not server._running:  # the loop is up
+        time.sleep(0.01)
+    trigger_fd = server._server.trigger.trigger
+    server.shutdown()
+    thread.join(timeout=10)
+    assert not thread.is_alive()
+    read_end, write_end = os.pipe()  # may take the closed trigger's file descriptor number
+    try:
+        os.set_blocking(read_end, False)
+        server.shutdown()  # e.g. a signal handler and a finally block both stop the server: no error
+        if trigger_fd == write_end:
+            with pytest.raises(BlockingIOError):
+                os.read(read_end, 1)  # and nothing was written into someone else's pipe
+    finally:
+        os.close(read_end)
+        os.close(write_end)
