@@ -1,13 +1,14 @@
-"""Text cleaning: unicode, invisible characters, whitespace, boilerplate lines, template leftovers."""
+"""Text cleaning: unicode, invisible characters, whitespace, boilerplate lines (``ingest/boilerplate.py``),
+template leftovers, drop caps split from their word."""
 
 from __future__ import annotations
 
 import html
 import re
 import unicodedata
-from bisect import bisect_right
 from html.parser import HTMLParser
-from itertools import accumulate
+
+from ingest.boilerplate import drop_boilerplate
 
 # Soft hyphen, zero-width and bidi controls, word joiners, BOM, C0 (but \t, \n), DEL and C1.
 _INVISIBLE = re.compile(
@@ -23,26 +24,16 @@ _FORMAT_CALL = re.compile(
     r"(?:,\s*(\d{1,2})\s*)?(?:,[^()\n]{0,40})?\)"
 )
 _TEMPLATE_LEFTOVER = re.compile(r"\{\{[^{}\n]{0,200}\}\}|\{%[^%\n]{0,200}%\}|\$\{[^{}\n]{0,200}\}")
+# A drop cap on a line of its own, before the rest of its word: "T\n\nurkey, Poland" is "Turkey, Poland".
+_DROP_CAP = re.compile(r"^([A-Z])\n+([a-z]+)", re.M)
+# "A" and "I" are words too: they join only the rest of a common word ("A\nfter" -> "After", "A\nman" -> "A man").
+_CAP_WORDS = {
+    "A": frozenset(
+        "fter s t n nd nother ny ll lso lthough lready mid mong ccording bout cross gain gainst round".split()
+    ),
+    "I": frozenset("t n f ts nto ndeed nstead".split()),
+}
 _SCALES = ((1e12, "trillion"), (1e9, "billion"), (1e6, "million"), (1e3, "thousand"))
-
-# Whole lines that are page furniture, never article content (matched case-insensitively).
-_BOILERPLATE = re.compile(
-    r"(?:advertisements?|skip to (?:main |the )?(?:content|navigation|article)"
-    r"|(?:read more|read more here|continue reading)[.:…]?"
-    r"|(?:subscribe|sign up)\b.{0,150}"
-    r"|share (?:this|the) (?:article|story|page|post)\b.{0,40}"
-    r"|share (?:on|via) (?:facebook|twitter|x|linkedin|email|whatsapp)"
-    r"|click here\b.{0,150}"
-    r"|.{0,100}\ball rights reserved\b.{0,60}"
-    r"|(?:copyright )?©.{0,100}"
-    r"|.{0,120}\bnewsletter\b.{0,120}\bsign up\b.{0,60}|.{0,120}\bsign up\b.{0,120}\bnewsletter\b.{0,60}"
-    r"|(?:we use cookies|this (?:site|website) uses cookies)\b.{0,200})",
-    re.IGNORECASE,
-)
-_BOILERPLATE_MAX = 300
-# Every pattern above contains one of these; finding them is far cheaper than a regex scan.
-_KEYWORDS = ("advert", "skip to", "read more", "continue reading", "subscribe", "sign up", "share",
-             "click here", "reserved", "©", "cookies")  # fmt: skip
 
 
 def _render_number(match: re.Match[str]) -> str:
@@ -86,28 +77,14 @@ def _normalise_chars(text: str) -> str:
     return rendered
 
 
-def is_boilerplate(line: str) -> bool:
-    """True for a (stripped) line that is page furniture such as "Advertisement" or "Sign up for ..."."""
-    return len(line) <= _BOILERPLATE_MAX and _BOILERPLATE.fullmatch(line) is not None
+def _join_cap(match: re.Match[str]) -> str:
+    letter, rest = match[1], match[2]
+    words = _CAP_WORDS.get(letter)
+    return f"{letter}{rest}" if words is None or rest in words else f"{letter} {rest}"
 
 
-def _drop_boilerplate(text: str) -> str:
-    # Only lines containing a keyword can match; find them with fast substring search.
-    lowered = text.lower()
-    hits = []
-    for word in _KEYWORDS:
-        pos = lowered.find(word)
-        while pos != -1:
-            hits.append(pos)
-            pos = lowered.find(word, pos + 1)
-    if not hits:
-        return text
-    lines = text.split("\n")
-    starts = list(accumulate((len(line) + 1 for line in lines), initial=0))
-    drop = {i for i in {bisect_right(starts, pos) - 1 for pos in hits} if is_boilerplate(lines[i])}
-    if not drop:
-        return text
-    return "\n".join(line for i, line in enumerate(lines) if i not in drop)
+def _join_drop_caps(text: str) -> str:
+    return _DROP_CAP.sub(_join_cap, text) if "\n" in text else text
 
 
 def clean_text(text: str) -> str:
@@ -118,7 +95,7 @@ def clean_text(text: str) -> str:
     if "  " in text:
         text = _SPACE_RUNS.sub(" ", text)
     text = text.replace(" \n", "\n").replace("\n ", "\n").strip(" ")
-    text = _drop_boilerplate(text)
+    text = drop_boilerplate(_join_drop_caps(text))
     if "\n\n\n" in text:
         text = _BLANKS.sub("\n\n", text)
     return text.strip()

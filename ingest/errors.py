@@ -43,12 +43,14 @@ def split_origin(origin: str) -> tuple[str, str]:
 
 
 class InputError(NewsbotError):
-    """One input (file, record, URL) could not be read; names where and why."""
+    """One input (file, record, URL) could not be read; names where and why, and how many records that
+    cost (one line may stand for many, such as a feed's headline-only items)."""
 
-    def __init__(self, origin: str, reason: str) -> None:
+    def __init__(self, origin: str, reason: str, count: int = 1) -> None:
         super().__init__(f"{origin}: {reason}")
         self.origin = origin
         self.reason = reason
+        self.count = count
 
 
 class IndexUnavailable(NewsbotError):

@@ -72,10 +72,11 @@ class IngestReport:
         }
 
 
-def _as_object(error: InputError) -> dict[str, str]:
-    """An error or warning as {file, record, reason} (record "" for a whole file)."""
+def _as_object(error: InputError) -> dict[str, str | int]:
+    """An error or warning as {file, record, reason, count} (record "" for a whole file; count the records it
+    stands for)."""
     file, record = split_origin(error.origin)
-    return {"file": file, "record": record, "reason": error.reason}
+    return {"file": file, "record": record, "reason": error.reason, "count": error.count}
 
 
 ProgressCallback = Callable[[int, int], None]  # (records read, chunks embedded)
@@ -169,7 +170,7 @@ class _Planner:
         return PreparedArticle(article, digest, text_key, chunks, snapshots)
 
     def _fail(self, error: InputError) -> None:
-        self.report.failed += 1
+        self.report.failed += error.count
         self.report.failures.append(error)
         self.on_error(str(error))
 
@@ -249,12 +250,14 @@ def run_ingest(
     batch_size: int = 16,
     default_date: date | None = None,
     field_map: Mapping[str, str] | None = None,
+    follow_links: bool = False,
     fetch_timeout: float = 30.0,
     fetch_run_timeout: float = 600.0,
 ) -> IngestReport:
     """Ingest every article in ``inputs``; bad records are reported, the rest stored. Records with no date
     in them get ``default_date`` (marked inferred); ``field_map`` names the inputs' own fields. URLs get
-    ``fetch_timeout`` seconds each for their whole response, and ``fetch_run_timeout`` all together."""
+    ``fetch_timeout`` seconds each for their whole response, and ``fetch_run_timeout`` all together;
+    ``follow_links`` fetches the page of each feed item that is only a headline."""
     report = IngestReport()
     started = time.perf_counter()
     # Interrupted by a crash (or being written by another run right now): the planner redoes every
@@ -277,7 +280,10 @@ def run_ingest(
         on_warning=on_warning,
     )
     fetch = Fetcher(deadline_s=fetch_timeout, run_deadline_s=fetch_run_timeout, max_bytes=input_limit(max_record_bytes))
-    reader = read_inputs(list(inputs), stdin=stdin, fetch=fetch, max_record_bytes=max_record_bytes, field_map=field_map)
+    reader = read_inputs(
+        list(inputs), stdin=stdin, fetch=fetch, max_record_bytes=max_record_bytes, field_map=field_map,
+        follow_links=follow_links,
+    )  # fmt: skip
     batches = _in_thread(_batches(planner.plan(item) for item in reader), maxsize=4)
 
     writes: queue.Queue[_WriteJob | object] = queue.Queue(maxsize=2)

@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from functools import partial
 from typing import Any, TextIO
 
-from ingest.clean import html_to_text
+from ingest.clean import clean_text, html_to_text
 from ingest.encodings import sniff_encoding, to_utf8
 from ingest.errors import ConfigError, InputError, record_name, unexpected
 from ingest.feeds import feed_entries, is_json_feed, json_feed_items
@@ -57,6 +57,40 @@ def _mb(size: int) -> str:
 
 
 FieldMap = Mapping[str, str]  # canonical field -> the input's own name for it, e.g. {"text": "body_html"}
+
+
+class HeadlinesOnly(InputError):
+    """A feed's items that have a headline but no text or summary: one line with their count, not one per
+    item; the records are kept so that ``--follow-links`` can read their linked pages instead."""
+
+    def __init__(self, feed: str, records: Sequence[RawRecord], total: int) -> None:
+        n = len(records)
+        super().__init__(
+            feed,
+            f"{n} of {total} items {'is a headline' if n == 1 else 'are headlines'} with no text or summary, "
+            "not stored (--follow-links reads their linked pages)",
+            count=n,
+        )
+        self.records = tuple(records)
+
+
+def _has_text(fields: Mapping[str, Any]) -> bool:
+    """False for no text, or text that is only furniture (a Reddit item's "submitted by ... [link]")."""
+    text = fields.get("text")
+    return bool(clean_text(text)) if isinstance(text, str) else text is not None
+
+
+def _feed_items(entries: Sequence[object], origin: str, max_bytes: int) -> Iterator[Item]:
+    """Records of a feed's entries (RSS/Atom or JSON Feed); the headline-only ones as one HeadlinesOnly."""
+    headlines = []
+    for i, entry in enumerate(entries, 1):
+        name = record_name(origin, i)
+        if isinstance(entry, dict) and not _has_text(entry) and (entry.get("title") or entry.get("url")):
+            headlines.append(RawRecord(normalise_fields(entry), name))
+        else:
+            yield _record(entry, name, max_bytes)
+    if headlines:
+        yield HeadlinesOnly(origin, headlines, len(entries))
 
 
 def parse_field_map(specs: Sequence[str]) -> dict[str, str]:
@@ -102,10 +136,21 @@ def read_inputs(
     fetch: Fetch | None = None,
     max_record_bytes: int = 5_000_000,
     field_map: FieldMap | None = None,
+    follow_links: bool = False,
 ) -> Iterator[Item]:
     """Yield a RawRecord per article in ``inputs``, or an InputError per bad input, and go on; ``field_map``
-    names the inputs' own fields (``{"text": "body_html"}``)."""
+    names the inputs' own fields (``{"text": "body_html"}``); ``follow_links`` reads the page a headline-only
+    feed item links to."""
     items = _read_all(inputs, stdin, fetch, max_record_bytes)
+    if follow_links:
+        fetcher: list[Fetch] = [fetch] if fetch else []
+
+        def one_fetcher() -> Fetch:  # one per run, made on first use: its deadline covers every page
+            if not fetcher:
+                fetcher.append(Fetcher(max_bytes=input_limit(max_record_bytes)))
+            return fetcher[0]
+
+        items = _followed(items, one_fetcher, max_record_bytes)
     if not field_map:
         yield from items
         return
@@ -354,8 +399,9 @@ def _json_document(text: str, origin: str, max_bytes: int, url: str | None = Non
         yield InputError(origin, _TOO_DEEP)
         return
     if is_json_feed(value):
-        value = list(json_feed_items(value, url))
-    elif isinstance(value, dict) and isinstance(value.get("articles"), list):
+        yield from _feed_items(list(json_feed_items(value, url)), origin, max_bytes)
+        return
+    if isinstance(value, dict) and isinstance(value.get("articles"), list):
         value = value["articles"]
     if isinstance(value, list):
         for i, item in enumerate(value, 1):
@@ -424,8 +470,32 @@ def _feed(data: bytes, origin: str, max_bytes: int, url: str | None) -> Iterator
     entries, problem = feed_entries(data, url)
     if problem:
         yield InputError(origin, problem)
-    for i, fields in enumerate(entries, 1):
-        yield _record(fields, record_name(origin, i), max_bytes)
+    yield from _feed_items(entries, origin, max_bytes)
+
+
+def _followed(items: Iterator[Item], fetch: Callable[[], Fetch], max_bytes: int) -> Iterator[Item]:
+    """``items``, with each headline-only feed item replaced by the page it links to (``--follow-links``)."""
+    for item in items:
+        if not isinstance(item, HeadlinesOnly):
+            yield item
+            continue
+        for record in item.records:
+            yield from _guarded(_linked_page(record, fetch(), max_bytes), record.origin)
+
+
+def _linked_page(record: RawRecord, fetch: Fetch, max_bytes: int) -> Iterator[Item]:
+    """The page a headline-only feed item links to, under the item's name, id, title and date (the feed's
+    own, when it states them); the page gives the text."""
+    url = record.fields.get("url")
+    if not isinstance(url, str) or not is_url(url):
+        yield InputError(record.origin, "headline with no text, summary or link to follow")
+        return
+    for page in _read_url(url, fetch, max_bytes):
+        if isinstance(page, InputError):
+            yield InputError(record.origin, f"linked page {url}: {page.reason}")
+        else:
+            stated = {k: v for k, v in record.fields.items() if v and k != "text"}
+            yield RawRecord({**page.fields, **stated}, record.origin, warnings=page.warnings)
 
 
 def _read_url(url: str, fetch: Fetch, max_bytes: int) -> Iterator[Item]:

@@ -50,6 +50,9 @@ def ingest_command(
         list[str] | None,
         typer.Option("--field", metavar="FIELD=NAME", help="Read FIELD from the inputs' NAME, e.g. text=body_html."),
     ] = None,
+    follow_links: Annotated[
+        bool, typer.Option("--follow-links", help="Fetch the page of each feed item that is only a headline.")
+    ] = False,
 ) -> None:
     """Read, clean, date, chunk and embed news articles into the index (idempotent)."""
     from ingest import open_with_embedder, run_ingest
@@ -87,6 +90,7 @@ def ingest_command(
                 batch_size=settings.embedding_batch_size,
                 default_date=undated,
                 field_map=field_map,
+                follow_links=follow_links,
                 fetch_timeout=settings.fetch_timeout,
                 fetch_run_timeout=settings.fetch_run_timeout,
             )

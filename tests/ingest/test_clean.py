@@ -8,7 +8,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ingest.clean import clean_text, clean_title, html_to_text, is_boilerplate
+from ingest import boilerplate
+from ingest.boilerplate import is_boilerplate
+from ingest.clean import clean_text, clean_title, html_to_text
+from ingest.errors import ConfigError
 
 SEED = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "seed" / "us-japan-fund.txt"
 
@@ -132,3 +135,58 @@ def test_ids_and_urls_lose_terminal_escapes_and_controls() -> None:
     for value in (article.id, article.title, article.url, article.source):
         assert not any(ord(ch) < 32 or 0x7F <= ord(ch) <= 0x9F or ch == "\u202e" for ch in value), repr(value)
     assert article.url == "https://e.example/[2Jpage" and article.source == "Src"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("The pier opened on Sunday. Continue reading...", "The pier opened on Sunday."),
+        ("The pier opened on Sunday.\n\nContinue reading…", "The pier opened on Sunday."),
+        ("Storm closes the ferry.\n\nClick here to watch live", "Storm closes the ferry."),
+        ("Storm closes the ferry.\n\nWatch live: the harbour webcam", "Storm closes the ferry."),
+        ("submitted by /u/harbor_fan to r/news [link] [12 comments]", ""),
+        ("Ferry back in service.\n\nsubmitted by /u/ola [link] [comments]", "Ferry back in service."),
+        ("Turkey and Poland sign a deal\n\nT\n\nurkey, Poland and Chile signed.", "Turkey and Poland sign a deal\n\nTurkey, Poland and Chile signed."),
+        ("A\nfter the vote, the mayor left.", "After the vote, the mayor left."),
+        ("A\nman was rescued from the harbour.", "A man was rescued from the harbour."),
+        ("I\nt rained all week.", "It rained all week."),
+    ],
+)  # fmt: skip
+def test_furniture_at_line_ends_reddit_lines_and_split_drop_caps(text: str, expected: str) -> None:
+    assert clean_text(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Pupils were told to continue reading at home.",
+        "Fans can watch live coverage of the regatta on the city channel from noon, the organisers said today.",
+        "The report was submitted by the harbour master on Monday.",
+        "Plan B\nwas never needed.",
+    ],
+)
+def test_prose_that_resembles_furniture_is_kept(text: str) -> None:
+    assert clean_text(text) == text
+
+
+def test_operators_add_their_own_rules_and_a_bad_rule_names_its_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    rules_file = tmp_path / "house-rules.txt"
+    rules_file.write_text("# our site's furniture\nline | tip line | got a tip\\? .{0,80}\n", encoding="utf-8")
+    monkeypatch.setenv("NEWSBOT_BOILERPLATE_FILE", str(rules_file))
+    boilerplate.rules.cache_clear()
+    try:
+        assert clean_text("The quay reopened.\n\nGot a tip? Email the tip line.") == "The quay reopened."
+        assert clean_text("Advertisement\n\nThe quay reopened.") == "The quay reopened."  # packaged rules still apply
+        rules_file.write_text("line | x | (unclosed\n", encoding="utf-8")
+        boilerplate.rules.cache_clear()
+        with pytest.raises(ConfigError, match=r"house-rules.txt:1: bad pattern"):
+            clean_text("text")
+        rules_file.write_text("whole | x | y\n", encoding="utf-8")
+        boilerplate.rules.cache_clear()
+        with pytest.raises(ConfigError, match=r"house-rules.txt:1: expected 'line\|tail"):
+            clean_text("text")
+    finally:
+        monkeypatch.delenv("NEWSBOT_BOILERPLATE_FILE")
+        boilerplate.rules.cache_clear()

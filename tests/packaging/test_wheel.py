@@ -54,4 +54,9 @@ def test_prompts_load_from_an_installed_wheel_away_from_the_checkout(wheel: Path
 
 def test_the_wheel_ships_the_answering_and_asset_data(wheel: Path) -> None:
     names = set(zipfile.ZipFile(wheel).namelist())
-    assert {"bot/answering/data/places.txt", "bot/answering/data/synonyms.txt", "ingest/assets.txt"} <= names
+    assert {
+        "bot/answering/data/places.txt",
+        "bot/answering/data/synonyms.txt",
+        "ingest/assets.txt",
+        "ingest/boilerplate.txt",
+    } <= names
