@@ -21,6 +21,8 @@ _TEMPLATE = re.compile(r"\{\{.*\}\}|\$\{.*\}|\{%.*%\}|<%.*%>")  # anywhere: alwa
 _TEMPLATE_WHOLE = re.compile(r"%%?\w+%%?|\[\[?\w+\]\]?|__\w+__|:\w+")  # only as the whole title ("[title]")
 _SEPARATOR = re.compile(r"\s+(?:[|\-–—·•:»]|::)\s+")
 _ARTICLE_TYPES = ("article", "posting", "report", "webpage")
+_CHARSET = re.compile(rb"""<meta[^>]{0,200}?charset\s*=\s*["']?([A-Za-z0-9_.:-]{2,40})""", re.IGNORECASE)
+_XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>")
 
 
 @dataclass(frozen=True)
@@ -47,13 +49,26 @@ def _first(values: list[Any]) -> str:
     return next((" ".join(str(v).split()) for v in values if str(v).strip()), "")
 
 
+def page_text(data: bytes) -> str:
+    """The page decoded as its ``<meta charset>`` says, else as UTF-8 when it is that, else as Windows-1252
+    (an HTML parser left to guess takes an undeclared UTF-8 page for Latin-1: "Yahooâ€™s")."""
+    declared = _CHARSET.search(data[:8192])
+    for encoding in ([declared[1].decode("ascii")] if declared else []) + ["utf-8"]:
+        try:
+            return data.decode(encoding)
+        except (LookupError, UnicodeDecodeError):
+            continue
+    return data.decode("cp1252", errors="replace")
+
+
 def read_page_meta(data: bytes | str) -> PageMeta:
     """The page's own metadata from its markup; an empty PageMeta when it cannot be parsed."""
     import lxml.html
     from lxml import etree
 
-    try:
-        root = lxml.html.fromstring(data)
+    text = page_text(data) if isinstance(data, bytes) else data
+    try:  # lxml refuses a str that declares its own encoding
+        root = lxml.html.fromstring(_XML_DECLARATION.sub("", text, count=1))
     except (etree.ParserError, ValueError):
         return PageMeta()
 
@@ -153,13 +168,15 @@ def _trimmed(html_title: str, site_name: str, others: list[str]) -> str:
 
 
 def best_title(meta: PageMeta, fallback: str = "") -> str:
-    """The headline most of the page's candidates agree on (og:title, JSON-LD, <h1>, <title>), placeholders
-    rejected; ties go to that order; ``fallback`` (the extractor's guess) when nothing is left."""
+    """The headline most of the page's candidates agree on (og:title, JSON-LD, <title>, <h1>), placeholders
+    rejected; ties go to that order (a lone first <h1> is often a site's logo or a section's name);
+    ``fallback`` (the extractor's guess) only when nothing is left. A "site name" equal to the headline is none."""
+    site = meta.site_name if _key(meta.site_name) not in {_key(meta.og_title), _key(meta.html_title)} else ""
     others = [meta.og_title, meta.ld_headline, meta.h1, fallback]
-    candidates = [*others[:3], _trimmed(meta.html_title, meta.site_name, others), fallback]
-    usable = [c for c in candidates if not is_placeholder(c, meta.site_name)]
-    if not usable:
-        return ""
+    candidates = [*others[:2], _trimmed(meta.html_title, site, others), meta.h1]
+    usable = [c for c in candidates if not is_placeholder(c, site)]
+    if not usable:  # the extractor's guess comes from the same tags: it breaks no tie, it only fills a gap
+        return "" if is_placeholder(fallback, site) else fallback
     votes = [sum(_key(c) == _key(o) for o in usable) for c in usable]
     return usable[votes.index(max(votes))]
 

@@ -66,6 +66,31 @@ def test_title_is_the_one_candidates_agree_on_and_the_site_suffix_goes() -> None
     assert not is_placeholder("Prices up 5% after 20% fall")
 
 
+def test_a_lone_first_h1_loses_to_the_title_and_a_site_name_equal_to_the_headline_is_ignored() -> None:
+    section = PageMeta(h1="Allergies Health Center", html_title="Babies who eat peanuts early may avoid allergy")
+    assert best_title(section) == "Babies who eat peanuts early may avoid allergy"
+    odd_site = PageMeta(og_title="Ferry line closes", html_title="Ferry line closes", site_name="Ferry line closes",
+                        h1="back to home news")  # fmt: skip
+    assert best_title(odd_site) == "Ferry line closes"
+    assert best_title(PageMeta(h1="Untitled"), fallback="Ferry line closes") == "Ferry line closes"
+    assert best_title(PageMeta(h1="Ferry line closes"), fallback="Ferry") == "Ferry line closes"  # no vote
+
+
+def test_an_undeclared_utf8_page_is_not_read_as_latin1(tmp_path: Path) -> None:
+    pytest.importorskip("trafilatura")
+    title = "Māori elders’ «réunion» in Zürich"
+    path = tmp_path / "plain.html"
+    dated = '<meta property="article:published_time" content="2024-01-02">'
+    path.write_bytes(_page(f"<title>{title}</title>{dated}", h1=title).encode("utf-8"))  # no <meta charset>
+    (article,) = _articles(path)
+    assert article.title == title
+    latin = tmp_path / "latin.html"
+    declared = f'<meta charset="windows-1252"><title>Caf\xe9 reopens</title>{dated}'
+    latin.write_bytes(_page(declared, h1="Caf\xe9 reopens").encode("cp1252"))
+    (article,) = _articles(latin)
+    assert article.title == "Caf\xe9 reopens"
+
+
 def test_page_url_from_og_url_or_canonical_resolved_and_http_only(tmp_path: Path) -> None:
     pytest.importorskip("trafilatura")
     cases = {
