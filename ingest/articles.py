@@ -7,7 +7,7 @@ from datetime import date
 from pathlib import Path
 
 from ingest.clean import clean_field, clean_text, clean_title
-from ingest.dates import infer_published, parse_date
+from ingest.dates import infer_published, parse_date, parse_timestamp
 from ingest.errors import InputError
 from ingest.models import Article, RawRecord
 
@@ -57,7 +57,7 @@ def content_hash(article: Article) -> str:
         article.url,
         article.source,
         "|".join(article.authors),
-    ]
+    ] + ([article.published_time] if article.published_time else [])  # older rows keep their hashes
     return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
 
 
@@ -80,6 +80,12 @@ def _published(record: RawRecord, text: str, today: date | None, default_date: d
         else f"cannot read publication date {str(stated)[:40]!r}"
     )
     raise InputError(record.origin, f"{why} and none mentioned in its text")
+
+
+def stated_time(record: RawRecord) -> str:
+    """The time of day the record's date states, as the publisher wrote it ("22:30:00-05:00"), else ""."""
+    stamp = parse_timestamp(record.fields.get("published"))
+    return stamp.timetz().isoformat() if stamp is not None else ""
 
 
 def to_article(
@@ -108,6 +114,7 @@ def to_article(
         text=text,
         published=published,
         date_inferred=inferred,
+        published_time="" if inferred else stated_time(record),
         source=clean_title(_as_text(f.get("source"))),
         url=url,
         authors=_authors(f.get("authors")),

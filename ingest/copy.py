@@ -61,6 +61,7 @@ def stored_article(source: Index, article_id: str) -> PreparedArticle | None:
         text=row["text"],
         published=date.fromisoformat(row["published"]),
         date_inferred=bool(row["date_inferred"]),
+        published_time=row["published_time"] if "published_time" in row.keys() else "",
         source=row["source"],
         url=row["url"],
         authors=tuple(json.loads(row["authors"] or "[]")),

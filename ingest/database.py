@@ -22,6 +22,7 @@ CREATE TABLE IF NOT EXISTS articles(
     source TEXT NOT NULL DEFAULT '',
     published TEXT NOT NULL,
     date_inferred INTEGER NOT NULL DEFAULT 0,
+    published_time TEXT NOT NULL DEFAULT '',  -- the publisher's local time of day, '' when not stated
     url TEXT NOT NULL DEFAULT '',
     authors TEXT NOT NULL DEFAULT '[]',
     text TEXT NOT NULL,
@@ -229,4 +230,15 @@ def connect(path: Path, *, readonly: bool = False) -> SqliteDatabase:
         conn.execute("PRAGMA journal_mode = WAL")
         conn.execute("PRAGMA synchronous = NORMAL")
         conn.executescript(SCHEMA)
+        _add_missing_columns(conn)
     return conn
+
+
+# Columns added since the first release: a data dir made by an older newsbot gains them on open.
+ADDED_COLUMNS = (("articles", "published_time", "TEXT NOT NULL DEFAULT ''"),)
+
+
+def _add_missing_columns(conn: sqlite3.Connection) -> None:
+    for table, column, kind in ADDED_COLUMNS:
+        if column not in {row[1] for row in conn.execute(f"PRAGMA table_info({table})")}:
+            conn.execute(f"ALTER TABLE {table} ADD COLUMN {column} {kind}")

@@ -28,6 +28,7 @@ class Article:
     published: date
     date_inferred: bool = False
     source: str = ""
+    published_time: str = ""  # the publisher's local time of day, with its UTC offset when stated: "22:30:00-05:00"
     url: str = ""
     authors: tuple[str, ...] = ()
     origin: str = ""

@@ -28,6 +28,7 @@ CREATE TABLE IF NOT EXISTS articles(
     source TEXT COLLATE "C" NOT NULL DEFAULT '',
     published TEXT COLLATE "C" NOT NULL,
     date_inferred INTEGER NOT NULL DEFAULT 0,
+    published_time TEXT NOT NULL DEFAULT '',
     url TEXT NOT NULL DEFAULT '',
     authors TEXT NOT NULL DEFAULT '[]',
     text TEXT NOT NULL,
@@ -40,6 +41,8 @@ CREATE TABLE IF NOT EXISTS articles(
 CREATE INDEX IF NOT EXISTS articles_url ON articles(url) WHERE url <> '';
 CREATE INDEX IF NOT EXISTS articles_text_hash ON articles(text_hash);
 CREATE INDEX IF NOT EXISTS articles_published ON articles(published);
+-- Columns added since the first release (ingest.database.ADDED_COLUMNS): older databases gain them.
+ALTER TABLE articles ADD COLUMN IF NOT EXISTS published_time TEXT NOT NULL DEFAULT '';
 
 CREATE TABLE IF NOT EXISTS aliases(
     alias TEXT COLLATE "C" PRIMARY KEY,

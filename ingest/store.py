@@ -253,19 +253,21 @@ class Index:
     def _write_rows(self, p: PreparedArticle, now: str) -> None:
         a = p.article
         self.db.execute(
-            """INSERT INTO articles(id, title, source, published, date_inferred, url, authors, text,
-                   content_hash, text_hash, origin, status, ingested_at)
-               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?)
+            """INSERT INTO articles(id, title, source, published, date_inferred, published_time, url, authors,
+                   text, content_hash, text_hash, origin, status, ingested_at)
+               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?)
                ON CONFLICT(id) DO UPDATE SET title=excluded.title, source=excluded.source,
-                   published=excluded.published, date_inferred=excluded.date_inferred, url=excluded.url,
+                   published=excluded.published, date_inferred=excluded.date_inferred,
+                   published_time=excluded.published_time, url=excluded.url,
                    authors=excluded.authors, text=excluded.text, content_hash=excluded.content_hash,
-                   text_hash=excluded.text_hash,                    origin=excluded.origin, status='pending', ingested_at=excluded.ingested_at""",
+                   text_hash=excluded.text_hash, origin=excluded.origin, status='pending', ingested_at=excluded.ingested_at""",
             (
                 a.id,
                 a.title,
                 a.source,
                 a.published.isoformat(),
                 int(a.date_inferred),
+                a.published_time,
                 a.url,
                 json.dumps(list(a.authors)),
                 a.text,

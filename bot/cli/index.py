@@ -168,7 +168,8 @@ def show_command(
     if as_json:
         out.print_json(json.dumps(article))
         return
-    day = article["published"] + (" (inferred from text)" if article["date_inferred"] else "")
+    day = " ".join(filter(None, (article["published"], article.get("published_time", ""))))
+    day += " (inferred from text)" if article["date_inferred"] else ""
     for label, value in (
         ("id", article["id"]),
         ("title", article["title"]),

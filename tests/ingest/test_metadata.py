@@ -205,3 +205,46 @@ def test_article_body_description_summary_and_operator_field_map(tmp_path: Path)
     assert [a.text for a in mapped] == ["Body A.", "Body B.", "Body C.", "Body & D."]
     with pytest.raises(ConfigError, match="--field 'body=x'"):
         parse_field_map(["body=x"])
+
+
+def test_the_publishers_time_of_day_is_stored_with_its_offset(isolated_env: Path, tmp_path: Path) -> None:
+    pytest.importorskip("trafilatura")
+    from typer.testing import CliRunner
+
+    from bot.cli import make_app
+
+    lines = tmp_path / "day.jsonl"
+    rows = [
+        {"id": "late", "title": "Late vote", "published": "2020-01-19T22:30:00-05:00", "text": "The council voted."},
+        {"id": "day", "title": "Day only", "published": "2020-01-20", "text": "The ferry ran on time."},
+    ]
+    lines.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    late, day = _articles(lines)
+    assert (late.published, late.published_time) == (date(2020, 1, 19), "22:30:00-05:00")
+    assert (day.published, day.published_time) == (date(2020, 1, 20), "")
+    runner = CliRunner()
+    assert runner.invoke(make_app(), ["ingest", str(lines)]).exit_code == 0
+    shown = runner.invoke(make_app(), ["show", "late"]).stdout
+    assert "published: 2020-01-19 22:30:00-05:00" in shown
+    stored = json.loads(runner.invoke(make_app(), ["show", "late", "--json"]).stdout)
+    assert stored["published"] == "2020-01-19" and stored["published_time"] == "22:30:00-05:00"
+    again = json.loads(runner.invoke(make_app(), ["ingest", str(lines), "--json"]).stdout)
+    assert again["unchanged"] == 2  # the time is part of what is stored, and stable
+
+
+def test_an_older_data_dir_gains_the_time_column(tmp_path: Path) -> None:
+    import sqlite3
+
+    from ingest.database import SCHEMA, connect
+
+    column = next(line for line in SCHEMA.splitlines() if line.strip().startswith("published_time "))
+    path = tmp_path / "old.sqlite3"
+    old = sqlite3.connect(path)
+    old.executescript(SCHEMA.replace(column + "\n", ""))
+    assert "published_time" not in {row[1] for row in old.execute("PRAGMA table_info(articles)")}
+    old.execute("INSERT INTO articles(id, title, published, text, content_hash, text_hash, status, ingested_at) "
+                "VALUES ('a', 'T', '2020-01-01', 'x', 'h', 'h', 'ready', 'now')")  # fmt: skip
+    old.commit()
+    old.close()
+    conn = connect(path)
+    assert conn.execute("SELECT published_time FROM articles WHERE id = 'a'").fetchone()[0] == ""
