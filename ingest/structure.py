@@ -27,6 +27,8 @@ _BOILERPLATE = re.compile(
     re.I,
 )
 _CAPTION = re.compile(r"\((?:AP|Reuters|AFP|Getty)[^)]*(?:Photo|Images?)[^)]*\)|\bGetty Images\b|\bFILE\s+-\s", re.I)
+# A photo credit opening a caption: "Joe Skipper/Reuters People watch …", "Scott Olson/Getty Images …"
+_PHOTO_CREDIT = re.compile(r"(?:[A-Z][\w.'’-]+\s+){1,3}[A-Z][\w.'’-]+/[A-Z][\w&.-]*(?:\s+(?:Images|Photos?|Pool))?\s")
 _BYLINE = re.compile(
     r"(?:[Bb]y|[Ff]rom)\s+[A-Z][\w.'’-]+(?:\s+[A-Z][\w.'’-]+){0,3}(?:\s*(?:,|and|&)\s*[A-Z][\w.'’-]+.*)?$"
 )
@@ -63,7 +65,7 @@ def sentence_kind(text: str, start: int, end: int) -> Kind:
     line_start = text.rfind("\n", 0, start) + 1
     if _BULLET.match(text, line_start):  # every sentence of a bulleted or numbered line
         return "list_item"
-    if _BOILERPLATE.match(sentence) or _CAPTION.search(sentence):
+    if _BOILERPLATE.match(sentence) or _CAPTION.search(sentence) or _PHOTO_CREDIT.match(sentence):
         return "boilerplate" if _BOILERPLATE.match(sentence) else "caption"
     words = sentence.split()
     if len(words) <= 8 and _BYLINE.match(sentence):

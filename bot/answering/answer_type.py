@@ -80,7 +80,9 @@ _REPORT_ASKED = re.compile(r"\b(?:say|said|announce[ds]?|report(?:ed)?|confirm(?
 _PERSON_ASKED = re.compile(
     r"\b(?:who|whom|whose)\b|\bwhat (?:is|was) (?:his|her|their) name\b|\b(?:which|what)\s+(?:\w+\s+)?(?:member|person|"
     r"official|leader|politician|player|athlete|actor|actress|singer|rapper|star|executive|ceo|president|"
-    r"minister|senator|lawmaker|judge|candidate|billionaire|founder|journalist|author|coach)\b",
+    r"minister|senator|lawmaker|judge|candidate|billionaire|founder|journalist|author|coach|company|companies|firm|"
+    r"team|club|airline|retailer|brand|chain|automaker|carmaker|bank|network|organi[sz]ation|agency|group|"
+    r"university|college|party|union|manufacturer|maker|startup|giant)\b",
     re.I,
 )
 _UNIT_SPAN: dict[str, re.Pattern[str]] = {
@@ -219,13 +221,34 @@ def _bare(word: str) -> str:
     return _POSSESSIVE_END.sub("", word)
 
 
+# A longer name opening with a known place is a place when it ends in a word like these ("Kyiv Oblast",
+# "Miami Beach"), else an organisation ("Colorado Avalanche", "Atlanta Braves"); one closing with a known
+# place is a place after words like these ("the state of Ohio", "Eastern Ukraine"), else an organisation
+# ("Brothers of Italy", "Bank of England").
+_PLACE_TAIL = frozenset(
+    """city state county province region oblast island islands district territory valley coast beach bay
+    peninsula village town parish borough""".split()
+)
+_PLACE_HEAD = frozenset(
+    """state city republic kingdom province county commonwealth island islands isle region district north south
+    east west northern southern eastern western central greater upper lower of the""".split()
+)
+
+
 def _is_place(span: str) -> bool:
     known = places()
     name = _bare(span.lower().removeprefix("the "))
-    first, space, _ = name.partition(" ")
-    # a one-word place opening or closing a longer name ("Kyiv Oblast", "the state of Ohio"): two lookups,
-    # not a scan of every place
-    return name in known or bool(space) and (first in known or name.rpartition(" ")[2] in known)
+    if name in known:
+        return True
+    words = name.split()
+    if len(words) < 2:
+        return False
+    for n in range(len(words) - 1, 0, -1):  # the longest known place opening or closing the name
+        if " ".join(words[:n]) in known:
+            return all(w in _PLACE_TAIL for w in words[n:])
+        if " ".join(words[-n:]) in known:
+            return all(w in _PLACE_HEAD for w in words[:-n])
+    return False
 
 
 def _places_within(sentence: str, a: int, b: int) -> list[tuple[int, int]]:
@@ -330,7 +353,14 @@ class Slot:
 
     def short_answer(self, sentence: str) -> tuple[int, int] | None:
         """The span of ``sentence`` that answers: of the asked kind, new, nearest the question's words (for
-        "who", a name opening the sentence: its subject)."""
+        "who", a name opening the sentence: its subject), without a possessive ("Hawaii’s" → "Hawaii")."""
+        span = self._short_answer(sentence)
+        if span and self.kind == "name":
+            a, b = span
+            return a, a + len(_bare(sentence[a:b]))
+        return span
+
+    def _short_answer(self, sentence: str) -> tuple[int, int] | None:
         spans = self.spans(sentence)
         if self.place is False and spans and not sentence[: spans[0][0]].strip("\"“‘'( "):
             # "SoftBank chief executive Masayoshi Son proposed": the person after the title, else the subject

@@ -207,7 +207,7 @@ class Answerer:
         if decided.decision is not None or not turn.question:
             return Retrieved(decided)
         weights = question_weights(turn.parsed.text, self.index.idf)
-        retrieval = self.retriever.retrieve(turn.standalone, turn.as_of, weights)
+        retrieval = self.retriever.retrieve(turn.standalone, turn.as_of, weights, turn.parsed.period)
         turn.timings.update(retrieval.timings_ms)
         return Retrieved(decided, retrieval, weights)
 

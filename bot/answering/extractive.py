@@ -4,7 +4,8 @@ No model download, no API key, deterministic. Each prose sentence of the top pas
 items, bylines, captions and "Read more" lines are structure, never quoted) is scored by how much of
 the question it covers — the question's own sentence most — on its own and with its neighbours, whether
 it holds the kind of thing asked for (a name for "who", a number for "how many", a date for "when")
-that the question does not already say, and its passage's closeness to the question and rank. The
+that the question does not already say, its passage's closeness to the question and rank, and whether
+it was published in the time the question names ("this week"). The
 best sentence is the direct answer; its short answer is the span of the asked kind nearest the
 question's words; up to two more sentences of the same article support it; other articles holding
 the same short answer are "also reported", and those giving a different one for the same statement
@@ -44,6 +45,7 @@ WEIGHTS = {
     "lacks_figure": 0.2,
     "counts": 0.2,
     "unrelated": 0.1,
+    "out_of_period": 1.0,
 }
 MAX_SENTENCE_CHARS = 700
 CANDIDATE_PASSAGES = 6  # sentences are taken from this many of the best passages
@@ -51,6 +53,7 @@ SUPPORT_MIN_COVERAGE = 0.1
 REPLY_WORDS = 55  # supporting sentences are added while the reply stays within this many words
 REPORT_MIN_SCORE = 0.5  # another article's sentence scoring at least this share of the direct answer's …
 REPORT_MIN_SIMILAR = 0.2  # … and sharing this share of its words may report the same fact
+REPORT_SAME_SENTENCE = 0.5  # with no short answer to compare, a sentence must share this share of its words
 
 
 @dataclass(frozen=True)
@@ -103,6 +106,8 @@ def candidates(
                 "counts": float(wanted.counts(sentence, spans)),  # "40,000 visitors" for "how many visitors"
                 # a number, date or year asked for and none here: it cannot be the answer
                 "lacks_figure": -float(not typed and wanted.kind in {"number", "date", "year"}),
+                # news from outside the time the question names ("this week"): not what it asks about
+                "out_of_period": p.in_period - 1.0,
             }
             score = sum(WEIGHTS[k] * v for k, v in features.items())
             found.append(
@@ -176,9 +181,8 @@ def _reports(
     limit: int,
 ) -> list[Report]:
     """Other articles' sentences saying what the direct answer says (sharing its words) with the same short
-    answer (they agree) or, for a number or date, a different one (they disagree)."""
-    if not short:
-        return []
+    answer (they agree) or, for a number or date, a different one (they disagree). Without a short answer,
+    a sentence sharing most of the direct answer's words reports the same thing."""
     short_words = stems(short) or {short.lower()}
     seen = {article_ids[direct.passage]}
     reports: list[Report] = []
@@ -186,16 +190,27 @@ def _reports(
         article = article_ids[c.passage]
         if article in seen or c.score < REPORT_MIN_SCORE * direct.score:
             continue
-        if not _similar(c.text, direct.text, REPORT_MIN_SIMILAR):
+        if not _similar(c.text, direct.text, REPORT_MIN_SIMILAR if short else REPORT_SAME_SENTENCE):
             continue
+        if not short:
+            seen.add(article)
+            reports.append(Report(c, "", True))
+            if len(reports) >= limit:
+                break
+            continue
+        span = wanted.short_answer(c.text)
+        other = c.text[span[0] : span[1]] if span else ""
+        other_words = stems(other) or {other.lower()} if other else set()
         if short_words <= stems(c.text) or short.lower() in c.text.lower():
             seen.add(article)
             reports.append(Report(c, short, True))
-        elif wanted.kind in {"number", "year", "date"} and _similar(c.text, direct.text, 0.5):
-            other = wanted.short_answer(c.text)
-            if other and stems(c.text[other[0] : other[1]]) != short_words:
+        elif other and wanted.kind == "name" and (other_words <= short_words or short_words <= other_words):
+            seen.add(article)  # "Boris Johnson" where the answer says "UK Prime Minister Boris Johnson"
+            reports.append(Report(c, other, True))
+        elif wanted.kind in {"number", "year", "date"} and other and _similar(c.text, direct.text, 0.5):
+            if other_words != short_words:
                 seen.add(article)
-                reports.append(Report(c, c.text[other[0] : other[1]], False))
+                reports.append(Report(c, other, False))
         if len(reports) >= limit:
             break
     return reports

@@ -10,11 +10,12 @@ import math
 import re
 import time
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 
 import numpy as np
 
 from bot.answering.overlap import coverage, question_weights
+from bot.answering.timeframe import Period
 from ingest import ChunkRecord, Embedder, Index
 
 RRF_K = 60
@@ -30,6 +31,7 @@ class Passage:
     cover: float = 0.0  # idf-weighted share of the question's keywords the passage holds
     dense_rank: int | None = None
     lexical_rank: int | None = None
+    in_period: float = 1.0  # the question's named period's prior (:func:`window_factor`): 1.0 inside it
 
 
 @dataclass
@@ -44,6 +46,17 @@ def recency_factor(published: date, as_of: date, half_life_days: float, strength
     """A prior favouring news close to the as-of date: 1.0 on the day, never below 1 - 0.4 * strength."""
     age = max(0, (as_of - published).days)
     return 1.0 - strength * 0.4 * (1.0 - math.exp(-age / half_life_days))
+
+
+def window_factor(published: date, period: Period | None, slack_days: int = 3, floor: float = 0.5) -> float:
+    """A prior for a question naming a time relative to its as-of date ("this week", "yesterday", "now"):
+    1.0 for news published within the period (give or take ``slack_days``), decaying with a week's
+    half-life to ``floor`` outside it. Other periods ("in 1952") leave it at 1.0: later news tells of them."""
+    if period is None or not period.relative:
+        return 1.0
+    start, end = period.start - timedelta(slack_days), period.end + timedelta(slack_days)
+    outside = max((start - published).days, (published - end).days, 0)
+    return 1.0 - (1.0 - floor) * (1.0 - math.exp(-outside / 7.0))
 
 
 def _fingerprint(text: str) -> str:
@@ -97,10 +110,14 @@ class HybridRetriever:
             ids = [cid for cid, _ in self.index.dense_search(vector, self.candidates, max_published=as_of)]
         return ids[: self.candidates]
 
-    def retrieve(self, query: str, as_of: date, weights: dict[str, float] | None = None) -> Retrieval:
+    def retrieve(
+        self, query: str, as_of: date, weights: dict[str, float] | None = None, period: Period | None = None
+    ) -> Retrieval:
         """The top passages for ``query`` from articles published on or before ``as_of``.
 
-        ``weights`` are the question's idf-weighted keywords (computed from ``query`` when not given)."""
+        ``weights`` are the question's idf-weighted keywords (computed from ``query`` when not given);
+        ``period`` is the time the question names, when it names one relative to ``as_of`` (news of
+        "this week" is preferred for a question about this week)."""
         timings: dict[str, float] = {}
         t0 = time.perf_counter()
         vector = self.embedder.embed_query(query)
@@ -118,7 +135,10 @@ class HybridRetriever:
             for cid, r in ranks.items():
                 fused[cid] = fused.get(cid, 0.0) + weight / (RRF_K + r)
         records = self.index.chunks(list(fused))
-        recency = {cid: recency_factor(record.published, as_of, self.half_life_days) for cid, record in records.items()}
+        recency = {
+            cid: recency_factor(record.published, as_of, self.half_life_days) * window_factor(record.published, period)
+            for cid, record in records.items()
+        }
         ordered = sorted((cid for cid in fused if cid in records), key=lambda c: -fused[c] * recency[c])
         pool = self._pool(ordered, records, fused, dense_rank, lexical_rank)
         if pool:
@@ -129,7 +149,8 @@ class HybridRetriever:
                 if p.chunk.id in stored:
                     p.dense = float(np.dot(vector, stored[p.chunk.id]))
                 p.cover = coverage(p.chunk.text, weights)
-                prior = recency_factor(p.chunk.published, as_of, self.half_life_days, w.recency)
+                p.in_period = window_factor(p.chunk.published, period)
+                prior = recency_factor(p.chunk.published, as_of, self.half_life_days, w.recency) * p.in_period
                 p.score = (w.fusion * RRF_K * p.score + p.dense + w.cover * p.cover) * prior
             pool.sort(key=lambda p: -p.score)
         timings["fuse"] = (time.perf_counter() - t3) * 1e3

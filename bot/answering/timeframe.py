@@ -12,12 +12,14 @@ from ingest import find_dates
 
 @dataclass(frozen=True)
 class Period:
-    """An inclusive date range; ``implicit`` when the question only implies "now"."""
+    """An inclusive date range; ``implicit`` when the question only implies "now"; ``relative`` when
+    it is named relative to the as-of date ("this week", "yesterday", "now"): news of that time."""
 
     start: date
     end: date
     label: str
     implicit: bool = False
+    relative: bool = False
 
 
 _MONTHS = {m.lower(): i for i, m in enumerate(calendar.month_name) if m}
@@ -65,7 +67,7 @@ def _relative(text: str, as_of: date) -> Period | None:
     ]
     for phrase, (start, end) in table:
         if re.search(rf"\b{phrase}\b", t):
-            return Period(start, end, phrase)
+            return Period(start, end, phrase, relative=True)
     return None
 
 
@@ -121,7 +123,7 @@ def _question_period(text: str, as_of: date, market: bool) -> Period | None:
         y = max(years)
         return Period(date(y, 1, 1), min(date(y, 12, 31), as_of), str(y))
     if _NOW.search(text):
-        return Period(as_of, as_of, "now")
+        return Period(as_of, as_of, "now", relative=True)
     if market:  # a market figure asked with no time named ("BTC price?", "was bitcoin up?") means now
-        return Period(as_of, as_of, "now", implicit=True)
+        return Period(as_of, as_of, "now", implicit=True, relative=True)
     return None
