@@ -29,6 +29,9 @@ _BOILERPLATE = re.compile(
 _CAPTION = re.compile(r"\((?:AP|Reuters|AFP|Getty)[^)]*(?:Photo|Images?)[^)]*\)|\bGetty Images\b|\bFILE\s+-\s", re.I)
 # A photo credit opening a caption: "Joe Skipper/Reuters People watch …", "Scott Olson/Getty Images …"
 _PHOTO_CREDIT = re.compile(r"(?:[A-Z][\w.'’-]+\s+){1,3}[A-Z][\w.'’-]+/[A-Z][\w&.-]*(?:\s+(?:Images|Photos?|Pool))?\s")
+# An inline link to another story, its headline glued to its subhead by a colon with no space after it:
+# "What to know about the vote:The council's choice explained", "'WE ARE READY':Crews brace for the storm"
+_LINKED_HEADLINE = re.compile(r"[^.!?\n]{3,90}?[\w'’”\"]:[A-Z\"“‘']")
 _BYLINE = re.compile(
     r"(?:[Bb]y|[Ff]rom)\s+[A-Z][\w.'’-]+(?:\s+[A-Z][\w.'’-]+){0,3}(?:\s*(?:,|and|&)\s*[A-Z][\w.'’-]+.*)?$"
 )
@@ -65,8 +68,10 @@ def sentence_kind(text: str, start: int, end: int) -> Kind:
     line_start = text.rfind("\n", 0, start) + 1
     if _BULLET.match(text, line_start):  # every sentence of a bulleted or numbered line
         return "list_item"
-    if _BOILERPLATE.match(sentence) or _CAPTION.search(sentence) or _PHOTO_CREDIT.match(sentence):
-        return "boilerplate" if _BOILERPLATE.match(sentence) else "caption"
+    if _BOILERPLATE.match(sentence) or _LINKED_HEADLINE.match(sentence):
+        return "boilerplate"
+    if _CAPTION.search(sentence) or _PHOTO_CREDIT.match(sentence):
+        return "caption"
     words = sentence.split()
     if len(words) <= 8 and _BYLINE.match(sentence):
         return "byline"

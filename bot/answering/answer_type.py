@@ -58,7 +58,38 @@ _UNIT_ASKED: list[tuple[str, re.Pattern[str]]] = [
         ),
     ),
 ]
-_COUNTED = re.compile(r"\bhow many\s+(?:more\s+|new\s+|other\s+)?([a-z]{3,})", re.I)
+_COUNTED = re.compile(r"\bhow many\s+((?:[\w'’-]+\s*){1,6})", re.I)
+# Words ending the noun phrase after "how many" ("how many baby swings and rockers were recalled").
+_COUNTED_END = frozenset(
+    """are were is was did do does have has had will would could can may might in of on at for to from with by
+    that who which been be this these as since during per according the a an his her their its our live lived
+    work worked die get got take took make made remain remained lose lost win won say said need needed""".split()
+)
+
+
+def _counted(focus: str) -> frozenset[str]:
+    """What "how many …" counts: the head noun of each conjunct ("baby swings and rockers" → swing, rocker)."""
+    match = _COUNTED.search(focus)
+    if not match:
+        return frozenset()
+    words: list[str] = []
+    for word in re.findall(r"[\w'’-]+", match.group(1).lower()):
+        if word in _COUNTED_END or words and word.endswith("ed"):  # "… people died", "… were recalled"
+            break
+        if word not in {"more", "new", "other"}:
+            words.append(word)
+    heads: set[str] = set()
+    part: list[str] = []
+    for word in [*words, "and"]:
+        if word in {"and", "or"}:
+            if part and len(part[-1]) >= 3:
+                heads.add(stem(part[-1]))
+            part = []
+        else:
+            part.append(word)
+    return frozenset(heads)
+
+
 _PLACE_ASKED = re.compile(
     r"\bwhere\b|\b(?:which|what|in which)\s+(?:\w+\s+)?(?:country|countries|state|states|city|cities|nation|province|"
     r"county|region|town|capital|island|continent|territory)\b",
@@ -143,7 +174,7 @@ class Asked:
     wh: str
     type: AnswerType
     unit: str = ""  # for numbers: percent | duration | money | "" (any)
-    counted: str = ""  # "how many visitors" → "visitor" (stemmed): what the number counts
+    counted: frozenset[str] = frozenset()  # "how many visitors" → {"visitor"} (stemmed): what the number counts
     place: bool | None = None  # names: True wants a place, False a person or organisation, None either
     title: bool = False  # names: a quoted title or phrase can answer ("which show …")
 
@@ -162,8 +193,7 @@ def asked(question: str) -> Asked:
         return Asked(focus, wh, "date")
     if _NUMBER_ASKED.search(focus) or wh.startswith("how "):
         unit = next((name for name, pattern in _UNIT_ASKED if pattern.search(focus)), "")
-        counted = _COUNTED.search(focus)
-        return Asked(focus, wh, "number", unit, stem(counted.group(1).lower()) if counted else "")
+        return Asked(focus, wh, "number", unit, _counted(focus))
     place = True if _PLACE_ASKED.search(focus) else False if _PERSON_ASKED.search(focus) else None
     title = bool(_TITLE_ASKED.search(focus))
     if _NAME_ASKED.search(focus):
@@ -297,7 +327,7 @@ class Slot:
     focus_words: frozenset[str]
     proper: frozenset[str] | None = None  # names attested in the passages (None: trust every capital)
     unit: str = ""  # numbers: the unit asked for (a percent, a duration, money)
-    counted: str = ""  # numbers: the stem of what is counted ("how many visitors" → "visitor")
+    counted: frozenset[str] = frozenset()  # numbers: stems of what is counted ("how many visitors" → {"visitor"})
     place: bool | None = None  # names: True wants a place, False a person or organisation, None either
     asks_report_date: bool = False  # dates: "when did X announce …" (else "said on Friday" is not the answer)
     title: bool = False  # names: a quoted title or phrase can answer
@@ -330,7 +360,7 @@ class Slot:
             return False
         for _, b in spans:
             following = re.findall(r"[\w'’]+", sentence[b : b + 40])[:3]
-            if any(stem(w.lower()) == self.counted for w in following):
+            if any(stem(w.lower()) in self.counted for w in following):
                 return True
         return False
 

@@ -272,12 +272,19 @@ class Answerer:
                 span = wanted.short_answer(first)  # the chat model's answer gets the same marked short answer
                 answer.short_answer = first[span[0] : span[1]] if span else ""
                 return answer
-        return self._extractive(turn, wanted, passages, ranked, best)
+        further = candidates(wanted, passages, retrieved.weights, limit=len(passages), start=CANDIDATE_PASSAGES)
+        return self._extractive(turn, wanted, passages, ranked, best, further)
 
     def _extractive(
-        self, turn: Understood, wanted: Slot, passages: Sequence[Passage], ranked: Sequence[Candidate], best: float
+        self,
+        turn: Understood,
+        wanted: Slot,
+        passages: Sequence[Passage],
+        ranked: Sequence[Candidate],
+        best: float,
+        further: Sequence[Candidate] = (),
     ) -> Answer:
-        reply = compose(wanted, ranked, [p.chunk.article_id for p in passages])
+        reply = compose(wanted, ranked, [p.chunk.article_id for p in passages], also_from=further)
         if reply is None:
             return self._result(turn, "", [], None, relevance=best)
         numbers: dict[int, int] = {}

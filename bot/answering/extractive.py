@@ -70,12 +70,17 @@ class Candidate:
 
 
 def candidates(
-    wanted: Slot, passages: Sequence[Passage], weights: dict[str, float], limit: int = CANDIDATE_PASSAGES
+    wanted: Slot,
+    passages: Sequence[Passage],
+    weights: dict[str, float],
+    limit: int = CANDIDATE_PASSAGES,
+    start: int = 0,
 ) -> list[Candidate]:
-    """Every prose sentence of the top passages, scored without a model."""
+    """Every prose sentence of passages ``start`` to ``limit``, scored without a model."""
     question_words = wanted.question_words
     found: list[Candidate] = []
-    for i, p in enumerate(passages[:limit]):
+    for i in range(start, min(limit, len(passages))):
+        p = passages[i]
         text = p.chunk.text
         units = sentence_units(text)
         covs = [coverage(text[u.start : u.end], weights) for u in units]
@@ -97,7 +102,7 @@ def candidates(
                 "own": covs[j],
                 "context": max(covs[j], neighbours),
                 "passage": p.dense,
-                "rank": 1 - i / limit,
+                "rank": max(0.0, 1 - i / CANDIDATE_PASSAGES),
                 "typed": float(typed),
                 "restates": -float(not (words - question_words)),  # restates the question, answers nothing
                 "unrelated": -float(covs[j] == 0.0),  # shares none of the question's words
@@ -147,9 +152,11 @@ def compose(
     max_support: int = 2,
     support_ratio: float = 0.8,
     max_reports: int = 3,
+    also_from: Sequence[Candidate] = (),
 ) -> Reply | None:
     """The direct answer (the best sentence), then up to ``max_support`` sentences of its article scoring
-    within ``support_ratio`` of it while the reply stays short, and other articles reporting the same fact."""
+    within ``support_ratio`` of it while the reply stays short, and other articles reporting the same fact
+    (among ``ranked`` and ``also_from``: sentences of further passages, which only ever report)."""
     if not ranked:
         return None
     direct = ranked[0]
@@ -168,7 +175,8 @@ def compose(
             support.append(c)
             words += len(c.text.split())
     short = direct.text[span[0] : span[1]] if span else ""
-    reports = _reports(wanted, short, direct, ranked, article_ids, max_reports)
+    pool = sorted([*ranked, *also_from], key=lambda c: -c.score) if also_from else ranked
+    reports = _reports(wanted, short, direct, pool, article_ids, max_reports)
     return Reply(direct, span, sorted(support, key=lambda c: c.start), reports)
 
 

@@ -35,7 +35,7 @@ def test_the_question_sentence_is_the_focus_not_its_context() -> None:
     a = asked("Severe floods hit the region this week. Which state was worst affected?")
     assert a.focus == "Which state was worst affected?" and a.place is True
     follow = asked("How many people will it employ? (context: Where will Veltrix build its plant?)")
-    assert follow.type == "number" and follow.counted == "peopl" and follow.place is None
+    assert follow.type == "number" and follow.counted == {"peopl"} and follow.place is None
 
 
 def _short(question: str, sentence: str, passages: tuple[str, ...] = ()) -> str | None:
@@ -132,3 +132,14 @@ def test_a_name_hyphenated_to_a_common_word_ends_before_the_hyphen() -> None:
     assert {"Kyiv", "Maria Okafor", "American League"} <= spans
     assert not {n for n in spans if n.endswith(("-based", "-led", "-record"))}
     assert "Port-au-Prince" in {t[a:b] for t in ["Aid reached Port-au-Prince."] for a, b in name_spans(t)}
+
+
+def test_how_many_counts_the_head_noun_of_each_conjunct() -> None:
+    question = "How many baby strollers and cribs were recalled this week?"
+    versions = "Brisa recalled its Baby Cloud stroller, versions 2.0 through 5.0, and Baby Nest cribs."
+    affected = "The recall affects 310,000 strollers and 40,000 cribs, the regulator said."
+    wanted = slot(question, (versions, affected))
+    assert wanted.counted == {"stroller", "crib"}
+    spans = wanted.spans(affected)
+    assert wanted.counts(affected, spans) and not wanted.counts(versions, wanted.spans(versions))
+    assert slot("How many more people died in the storm?").counted == {"peopl"}

@@ -61,3 +61,18 @@ def test_implicit_now_for_present_tense_market_questions() -> None:
 )
 def test_predictions(text: str, prediction: bool) -> None:
     assert parse_question(text, AS_OF).prediction is prediction
+
+
+def test_a_period_named_relative_to_the_as_of_date_prefers_news_of_that_time() -> None:
+    from bot.answering.retrieval import window_factor
+
+    as_of = date(2025, 6, 12)  # a Thursday
+    week = question_period("Who resigned this week?", as_of)
+    assert week is not None and week.relative and week.start == date(2025, 6, 9)
+    assert window_factor(date(2025, 6, 10), week) == 1.0
+    assert window_factor(date(2025, 6, 7), week) == 1.0  # within a few days of it
+    assert 0.5 < window_factor(date(2025, 5, 20), week) < 0.6  # weeks before: down towards the floor
+    assert window_factor(date(2020, 1, 1), week) == pytest.approx(0.5)
+    card = question_period("What did the 1952 baseball card sell for?", as_of)
+    assert card is not None and not card.relative  # later news tells of 1952
+    assert window_factor(date(2025, 6, 10), card) == 1.0 and window_factor(date(2025, 6, 10), None) == 1.0

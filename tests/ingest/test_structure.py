@@ -55,3 +55,15 @@ def test_datelines_are_trimmed_from_quotes() -> None:
         ("US stocks rose on Friday.", "US stocks rose on Friday."),
     ]:
         assert line[without_dateline(line, 0, len(line)) :] == rest
+
+
+def test_photo_credits_and_linked_headlines_are_not_prose() -> None:
+    text = (
+        "Lena Ortiz/Harbour Wire Cranes load the first ship at the new quay on Monday. "
+        "What to know about the quay:The port's new berth explained. "
+        "'WE ARE READY':Dock workers brace for the first winter season. "
+        "The quay opens at 10:30 on Monday, the port said. "
+        "AC/DC will play at the opening."
+    )
+    kinds = [k for k, _ in _kinds(text)]
+    assert kinds == ["caption", "boilerplate", "boilerplate", "prose", "prose"]
