@@ -200,25 +200,28 @@ def _reports(
             continue
         if not _similar(c.text, direct.text, REPORT_MIN_SIMILAR if short else REPORT_SAME_SENTENCE):
             continue
-        if not short:
+        report = _report(wanted, short, short_words, direct, c)
+        if report is not None:
             seen.add(article)
-            reports.append(Report(c, "", True))
-            if len(reports) >= limit:
-                break
-            continue
-        span = wanted.short_answer(c.text)
-        other = c.text[span[0] : span[1]] if span else ""
-        other_words = stems(other) or {other.lower()} if other else set()
-        if short_words <= stems(c.text) or short.lower() in c.text.lower():
-            seen.add(article)
-            reports.append(Report(c, short, True))
-        elif other and wanted.kind == "name" and (other_words <= short_words or short_words <= other_words):
-            seen.add(article)  # "Boris Johnson" where the answer says "UK Prime Minister Boris Johnson"
-            reports.append(Report(c, other, True))
-        elif wanted.kind in {"number", "year", "date"} and other and _similar(c.text, direct.text, 0.5):
-            if other_words != short_words:
-                seen.add(article)
-                reports.append(Report(c, other, False))
+            reports.append(report)
         if len(reports) >= limit:
             break
     return reports
+
+
+def _report(wanted: Slot, short: str, short_words: set[str], direct: Candidate, c: Candidate) -> Report | None:
+    """What ``c`` (a sentence sharing the direct answer's words) reports of its fact, if anything."""
+    if not short:
+        return Report(c, "", True)
+    if short_words <= stems(c.text) or short.lower() in c.text.lower():
+        return Report(c, short, True)
+    span = wanted.short_answer(c.text)
+    other = c.text[span[0] : span[1]] if span else ""
+    if not other:
+        return None
+    other_words = stems(other) or {other.lower()}
+    if wanted.kind == "name" and (other_words <= short_words or short_words <= other_words):
+        return Report(c, other, True)  # "Boris Johnson" where the answer says "UK Prime Minister Boris Johnson"
+    if wanted.kind in {"number", "year", "date"} and other_words != short_words and _similar(c.text, direct.text, 0.5):
+        return Report(c, other, False)
+    return None

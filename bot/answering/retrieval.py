@@ -135,8 +135,9 @@ class HybridRetriever:
             for cid, r in ranks.items():
                 fused[cid] = fused.get(cid, 0.0) + weight / (RRF_K + r)
         records = self.index.chunks(list(fused))
+        in_period = {cid: window_factor(record.published, period) for cid, record in records.items()}
         recency = {
-            cid: recency_factor(record.published, as_of, self.half_life_days) * window_factor(record.published, period)
+            cid: recency_factor(record.published, as_of, self.half_life_days) * in_period[cid]
             for cid, record in records.items()
         }
         ordered = sorted((cid for cid in fused if cid in records), key=lambda c: -fused[c] * recency[c])
@@ -149,7 +150,7 @@ class HybridRetriever:
                 if p.chunk.id in stored:
                     p.dense = float(np.dot(vector, stored[p.chunk.id]))
                 p.cover = coverage(p.chunk.text, weights)
-                p.in_period = window_factor(p.chunk.published, period)
+                p.in_period = in_period[p.chunk.id]
                 prior = recency_factor(p.chunk.published, as_of, self.half_life_days, w.recency) * p.in_period
                 p.score = (w.fusion * RRF_K * p.score + p.dense + w.cover * p.cover) * prior
             pool.sort(key=lambda p: -p.score)
